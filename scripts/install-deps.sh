@@ -1,0 +1,36 @@
+#!/bin/sh
+# install-deps.sh - install the Debian packages mailwarden's build, tests and
+# demo need, if any is missing. Run as root (CI is); as another user it says
+# what to install and fails. `apt-get update` runs once, only when something
+# is missing.
+set -eu
+
+# Build and unit tests; fuzzing (clang, libFuzzer's runtime); benchmarks'
+# baselines (Sisimai, GMime).
+PACKAGES="
+build-essential pkg-config
+libjansson-dev libcmocka-dev
+clang libclang-rt-14-dev
+libsisimai-perl libgmime-3.0-dev
+"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "mailwarden: missing Debian packages:$missing" >&2
+	echo "mailwarden: run 'make deps' as root, or: apt-get install$missing" >&2
+	exit 1
+fi
+
+echo "mailwarden: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

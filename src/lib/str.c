@@ -1,0 +1,135 @@
+/* str.c - slices, ASCII helpers and line iteration. */
+#include "lib/str.h"
+
+#include <string.h>
+
+mw_str mw_str_from_cstr(const char *s)
+{
+	return (mw_str){s, s ? strlen(s) : 0};
+}
+
+int mw_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = mw_lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+mw_str mw_str_trim(mw_str s)
+{
+	while (s.n && mw_is_space((unsigned char)s.p[0])) {
+		s.p++;
+		s.n--;
+	}
+	while (s.n && mw_is_space((unsigned char)s.p[s.n - 1]))
+		s.n--;
+	return s;
+}
+
+bool mw_str_eq(mw_str a, mw_str b)
+{
+	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+bool mw_str_ieq(mw_str a, mw_str b)
+{
+	if (a.n != b.n)
+		return false;
+	for (size_t i = 0; i < a.n; i++)
+		if (mw_lower((unsigned char)a.p[i]) !=
+		    mw_lower((unsigned char)b.p[i]))
+			return false;
+	return true;
+}
+
+bool mw_str_ieq_cstr(mw_str a, const char *b)
+{
+	return mw_str_ieq(a, mw_str_from_cstr(b));
+}
+
+bool mw_str_istarts(mw_str s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return s.n >= n && mw_str_ieq(mw_str_make(s.p, n), mw_str_make(prefix, n));
+}
+
+/*
+ * Case-insensitive search: memchr for either case of the needle's first
+ * byte, then compare. Linear in practice for the short needles (markers,
+ * keywords) the parsers look for.
+ */
+long mw_str_ifind(mw_str hay, const char *needle)
+{
+	size_t m = strlen(needle);
+	if (m == 0)
+		return 0;
+	if (m > hay.n)
+		return -1;
+	unsigned char lo = mw_lower((unsigned char)needle[0]);
+	unsigned char up = (lo >= 'a' && lo <= 'z') ? (unsigned char)(lo - 32)
+						    : lo;
+	mw_str rest = mw_str_make(needle + 1, m - 1);
+	size_t last = hay.n - m;
+	for (size_t i = 0; i <= last; i++) {
+		const char *p = hay.p + i;
+		size_t span = last - i + 1;
+		const char *a = memchr(p, lo, span);
+		const char *b = lo == up ? NULL : memchr(p, up, span);
+		const char *hit = (a && b) ? (a < b ? a : b) : (a ? a : b);
+		if (!hit)
+			return -1;
+		i = (size_t)(hit - hay.p);
+		if (mw_str_ieq(mw_str_make(hit + 1, m - 1), rest))
+			return (long)i;
+	}
+	return -1;
+}
+
+long mw_str_find(mw_str hay, mw_str needle)
+{
+	if (needle.n == 0)
+		return 0;
+	const char *hit = memmem(hay.p, hay.n, needle.p, needle.n);
+	return hit ? (long)(hit - hay.p) : -1;
+}
+
+const char *mw_cstr_ifind(const char *hay, const char *needle)
+{
+	long off = mw_str_ifind(mw_str_from_cstr(hay), needle);
+	return off < 0 ? NULL : hay + off;
+}
+
+void mw_ascii_lower(char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		s[i] = (char)mw_lower((unsigned char)s[i]);
+}
+
+bool mw_line_next(mw_str text, size_t *pos, mw_str *line)
+{
+	size_t at = *pos;
+	if (at >= text.n)
+		return false;
+	const char *start = text.p + at;
+	size_t left = text.n - at;
+	/* The nearest of LF and CR ends the line; CRLF is one ending. */
+	const char *lf = memchr(start, '\n', left);
+	size_t scan = lf ? (size_t)(lf - start) : left;
+	const char *cr = memchr(start, '\r', scan);
+	if (cr) {
+		line->p = start;
+		line->n = (size_t)(cr - start);
+		size_t next = at + line->n + 1;
+		if (next < text.n && text.p[next] == '\n')
+			next++;
+		*pos = next;
+		return true;
+	}
+	line->p = start;
+	line->n = scan;
+	*pos = at + scan + (lf ? 1 : 0);
+	return true;
+}
