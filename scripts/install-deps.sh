@@ -8,7 +8,7 @@ set -eu
 # Build and unit tests; fuzzing (clang, libFuzzer's runtime); benchmarks'
 # baselines (Sisimai, GMime).
 PACKAGES="
-build-essential pkg-config
+build-essential pkg-config jq
 libjansson-dev libcmocka-dev
 clang libclang-rt-14-dev
 libsisimai-perl libgmime-3.0-dev

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# tests/cli/run.sh - the CLI as a user and a script see it: exit codes,
+# JSON fields, help pages, truncation. Closes with "cli: N passed, N failed".
+#
+#   tests/cli/run.sh [path/to/mailwarden]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+mw=${1:-build/mailwarden}
+samples=tests/data/samples
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+check() { # NAME CONDITION-COMMAND...
+	local name=$1; shift
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $name"
+	fi
+}
+# exit_is CODE CMD...: the command exits with CODE.
+exit_is() { local want=$1; shift; "$@" >/dev/null 2>&1; [ $? -eq "$want" ]; }
+# json_is FILTER EXPECTED FILE: jq -r FILTER of the first line equals EXPECTED.
+json_is() { [ "$(head -n1 "$3" | jq -r "$1")" = "$2" ]; }
+
+# --- usage and help ------------------------------------------------------
+check "no verb is bad usage" exit_is 2 "$mw"
+check "unknown verb is bad usage" exit_is 2 "$mw" frobnicate
+check "--help succeeds" exit_is 0 "$mw" --help
+"$mw" --help >"$tmp/help"
+check "--help lists the verbs" grep -q '^  bounce' "$tmp/help"
+for verb in trace bounce; do
+	"$mw" "$verb" --help >"$tmp/h-$verb"
+	check "$verb --help is a manual page" grep -q '^SYNOPSIS' "$tmp/h-$verb"
+	check "$verb --help gives exit status" grep -q '^EXIT STATUS' "$tmp/h-$verb"
+	check "$verb with no input is bad usage" exit_is 2 "$mw" "$verb"
+	check "$verb with a bad option is bad usage" exit_is 2 "$mw" "$verb" --nope x
+	check "$verb of a missing file is exit 2" exit_is 2 "$mw" "$verb" "$tmp/none.eml"
+	"$mw" "$verb" "$tmp/none.eml" 2>"$tmp/err-$verb" >/dev/null
+	check "$verb names the missing file on one line" \
+		test "$(grep -c 'none.eml' "$tmp/err-$verb")" -eq 1
+done
+
+# --- bounce --------------------------------------------------------------
+j=$tmp/01.json
+"$mw" bounce --json "$samples/01-jp-backscatter-dsn.eml" >"$j"
+check "bounce 01: exit 0 for a bounce" exit_is 0 "$mw" bounce "$samples/01-jp-backscatter-dsn.eml"
+check "bounce 01: is_bounce" json_is .is_bounce true "$j"
+check "bounce 01: kind dsn" json_is .kind dsn "$j"
+check "bounce 01: the failed recipient" json_is '.recipients[0].address' no-such-user@example.net "$j"
+check "bounce 01: status" json_is '.recipients[0].status' 5.1.1 "$j"
+check "bounce 01: reply code" json_is '.recipients[0].reply_code' 550 "$j"
+check "bounce 01: original Message-ID without <>" json_is .original.message_id 8f1c2e0a.5a1b@pc-4471.dynamic.example.org "$j"
+check "bounce 01: ISO-2022-JP subject decoded" json_is .original.subject '【日本郵便】お荷物のお届けについてのご連絡' "$j"
+check "bounce 01: original From names the forged address" grep -q 'tanaka@example.jp' <(jq -r .original.from "$j")
+check "bounce 01: original's Received hop" json_is '.original.received[0].from_ip' 198.51.100.23 "$j"
+check "bounce 01: reporting MTA" json_is .reporting_mta mx.example.net "$j"
+check "bounce 01: not truncated" json_is .truncated false "$j"
+
+j=$tmp/02.json
+"$mw" bounce --json "$samples/02-qmail-failure-notice.eml" >"$j"
+check "bounce qmail: kind ndr" json_is .kind ndr "$j"
+check "bounce qmail: recipient" json_is '.recipients[0].address' kijitora@example.ne.jp "$j"
+check "bounce qmail: quoted original's Message-ID" json_is .original.message_id 000000000.9999999999999.JavaMail.postmaster@mailhub "$j"
+
+j=$tmp/05.json
+"$mw" bounce --json "$samples/05-ordinary-message.eml" >"$j"
+check "bounce: an ordinary message exits 1" exit_is 1 "$mw" bounce "$samples/05-ordinary-message.eml"
+check "bounce: an ordinary message is kind none" json_is .kind none "$j"
+check "bounce: an ordinary message has is_bounce false" json_is .is_bounce false "$j"
+check "bounce: any bounce among inputs exits 0" exit_is 0 "$mw" bounce "$samples/05-ordinary-message.eml" "$samples/02-qmail-failure-notice.eml"
+check "bounce: unreadable among inputs exits 2" exit_is 2 "$mw" bounce "$samples/02-qmail-failure-notice.eml" "$tmp/none.eml"
+
+"$mw" bounce --json "$samples"/*.eml >"$tmp/all.json"
+check "bounce --json: one line per input" test "$(wc -l <"$tmp/all.json")" -eq "$(ls "$samples"/*.eml | wc -l)"
+check "bounce --json: every line is an object with the fields" \
+	test "$(jq -c 'select(has("file") and has("is_bounce") and has("kind") and has("recipients") and has("original") and has("reporting_mta"))' "$tmp/all.json" | wc -l)" -eq "$(ls "$samples"/*.eml | wc -l)"
+check "bounce - reads stdin" json_is .file - <("$mw" bounce --json - <"$samples/02-qmail-failure-notice.eml")
+
+# --- trace ---------------------------------------------------------------
+j=$tmp/04.json
+"$mw" trace --json "$samples/04-stolen-password-spam.eml" >"$j"
+check "trace: exit 0" exit_is 0 "$mw" trace "$samples/04-stolen-password-spam.eml"
+check "trace: two hops" json_is '.hops | length' 2 "$j"
+check "trace: origin first" json_is '.hops[0].from_ip' 203.0.113.77 "$j"
+check "trace: origin ip" json_is .origin_ip 203.0.113.77 "$j"
+check "trace: who authenticated" json_is .origin_authenticated_as sato@example.jp "$j"
+check "trace: protocol" json_is '.hops[0].protocol' ESMTPSA "$j"
+check "trace: TLS on the second hop" json_is '.hops[1].tls' true "$j"
+check "trace: message without Received has no hops" json_is '.hops | length' 0 <(printf 'Subject: x\n\nbody\n' | "$mw" trace --json -)
+
+# --- limits --------------------------------------------------------------
+# A message over the 64 MiB read cap: the answer comes from what was read.
+big=$tmp/big.eml
+{ cat "$samples/02-qmail-failure-notice.eml"; head -c $((65 * 1024 * 1024)) /dev/zero | tr '\0' 'x'; } >"$big"
+"$mw" bounce --json "$big" >"$tmp/big.json"
+check "over the size cap: still a bounce" json_is .is_bounce true "$tmp/big.json"
+check "over the size cap: truncated" json_is .truncated true "$tmp/big.json"
+check "empty input: not a bounce, no crash" exit_is 1 "$mw" bounce /dev/null
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
