@@ -121,11 +121,16 @@ static void bounce_print(FILE *out, const char *file, const mw_bounce *b,
 	for (size_t i = 0; i < b->nrecipients; i++) {
 		const mw_bounce_rcpt *r = &b->recipients[i];
 		fprintf(out, "  recipient    %s", r->address);
-		if (r->status || r->reply_code || r->action)
-			fprintf(out, "  [%s%s%s%s%s]", r->status ? r->status : "",
-				r->status && r->reply_code ? " " : "",
-				r->reply_code ? r->reply_code : "",
-				r->action ? " " : "", r->action ? r->action : "");
+		const char *facts[] = {r->status, r->reply_code, r->action};
+		const char *sep = "  [";
+		for (size_t k = 0; k < 3; k++) {
+			if (!facts[k])
+				continue;
+			fprintf(out, "%s%s", sep, facts[k]);
+			sep = " ";
+		}
+		if (*sep == ' ' && sep[1] == '\0')
+			fputc(']', out);
 		fputc('\n', out);
 		cli_print_field(out, "    ", "diagnostic", r->diagnostic);
 	}
@@ -138,13 +143,17 @@ static void bounce_print(FILE *out, const char *file, const mw_bounce *b,
 		cli_print_field(out, "    ", "Subject", o->subject);
 		cli_print_field(out, "    ", "Date", o->date);
 		cli_print_field(out, "    ", "Return-Path", o->return_path);
+		const char *label = "Received";
 		for (size_t i = 0; i < o->nreceived; i++) {
 			const mw_received *h = &o->received[i];
-			fprintf(out, "    %-12s %s [%s] -> %s\n",
-				i == 0 ? "Received" : "",
+			/* qmail's "(qmail 123 invoked by uid 0)" names no host. */
+			if (!h->from_host && !h->from_ip && !h->by_host)
+				continue;
+			fprintf(out, "    %-12s %s [%s] -> %s\n", label,
 				h->from_host ? h->from_host : "-",
 				h->from_ip ? h->from_ip : "-",
 				h->by_host ? h->by_host : "-");
+			label = "";
 		}
 	} else {
 		fputs("  original message: not included\n", out);

@@ -104,6 +104,9 @@ static void take_token(mw_str w, date_parts *d)
 		parse_clock(w, d);
 	} else if (all_digits(w)) {
 		int v = to_int(w);
+		/* "029": some MTAs zero-pad the day to three digits. */
+		if (w.n == 3 && w.p[0] == '0' && !d->have_day)
+			w.n = 2, w.p++;
 		if (w.n <= 2 && !d->have_day && !d->have_year)
 			d->day = v, d->have_day = true;
 		else if (!d->have_year && (w.n == 4 || w.n == 2 || w.n == 3))

@@ -84,6 +84,12 @@
  * hopcount_limit = 50 hops, so a longer chain is a loop or forged. */
 #define MW_RECEIVED_MAX 100
 
+/* Length of one word kept from a Received: field (host, id, protocol,
+ * for-address, identity, date). Host names stop at 255 octets and ids
+ * and dates are short; a longer word is junk or an attack, and dropping
+ * it keeps the trace of a 100 KB Received: line small. */
+#define MW_RECEIVED_TOKEN_MAX 512
+
 /* -- bounces ---------------------------------------------------------- */
 
 /* Failed recipients taken from one bounce. One bounce names a handful;
@@ -98,6 +104,74 @@
  * recipients and reasons. Every format in the Sisimai corpus puts them in
  * the first few kilobytes; reading further only costs time. */
 #define MW_BOUNCE_TEXT_MAX ((size_t)512 * 1024)
+
+/* -- BATV ------------------------------------------------------------- */
+
+/* Keys live at once in one key ring. The tag carries the key number as
+ * one decimal digit (draft-levine-smtp-batv-01), so ten is all there can
+ * be; rotation needs two (the new one signing, the old one verifying). */
+#define MW_BATV_KEYS_MAX 10
+
+/* Shortest secret accepted. The tag shows only 24 bits of the HMAC, so
+ * every tagged sender an outsider sees is a known-plaintext sample for an
+ * offline search of the secret; 16 characters of a random secret (about
+ * 95 bits as printable ASCII, 128 as hex) put that search out of reach,
+ * while a short word would fall to a dictionary in seconds. */
+#define MW_BATV_SECRET_MIN 16
+
+/* Longest secret accepted. Exim's ${prvs} refuses keys over 64 octets
+ * (it pads the key into one SHA-1 block itself, where RFC 2104 would
+ * hash a longer key first), so a longer secret could not interoperate. */
+#define MW_BATV_SECRET_MAX 64
+
+/* Size of a batv_key_file. Ten keys of 64 characters with comments fit
+ * in under 2 KiB; anything near this is the wrong file. */
+#define MW_BATV_KEY_FILE_MAX ((size_t)64 * 1024)
+
+/* Days a tag stays valid, at most. Senders give up on a message within
+ * days (Postfix's maximal_queue_lifetime is 5 days) so bounces come
+ * within a week; a longer window only lengthens the life of a tag that a
+ * spammer harvested. It must stay far below 1000, the period of the
+ * tag's day counter, for the modulo-1000 comparison to be unambiguous. */
+#define MW_BATV_VALIDITY_DAYS_MAX 30
+
+/* Local part of a tagged address. RFC 5321 (4.5.3.1.1) allows 64
+ * octets; the tag adds 16, so a local part over 48 is left untagged
+ * rather than sent with a sender some servers would refuse. */
+#define MW_BATV_TAGGED_LOCAL_MAX 64
+
+/* -- milter ----------------------------------------------------------- */
+
+/* Largest milter frame (command byte and payload) taken from the MTA.
+ * Body chunks are at most 65,535 bytes (libmilter's MILTER_CHUNK_SIZE,
+ * which Postfix also uses), but Postfix sends each header in one frame,
+ * bounded only by its header_size_limit (100 KiB by default, and sites
+ * raise it), and the largest buffer a libmilter filter can negotiate is
+ * 1 MiB (SMFIP_MDS_1M). 1 MiB takes all of these; a longer frame is a
+ * broken or hostile peer, the decoder stops and the session closes the
+ * connection (Postfix then applies milter_default_action). */
+#define MW_MILTER_FRAME_MAX ((size_t)1024 * 1024)
+
+/* Bytes one milter connection buffers: one whole frame of the largest
+ * size and its 4-byte length. The decoder takes no more until the
+ * commands already buffered have been taken out. */
+#define MW_MILTER_BUFFER_MAX (MW_MILTER_FRAME_MAX + 4)
+
+/* Buffer memory a connection keeps once its buffer is drained. After a
+ * large header or a body chunk the buffer is released rather than kept,
+ * so that 1,000 mostly idle connections stay far under the 64 MiB budget
+ * (DESIGN.md section 8) whatever they received before. */
+#define MW_MILTER_BUFFER_KEEP ((size_t)16 * 1024)
+
+/* Name/value pairs in one MACRO command. Postfix's stock lists send at
+ * most seven per stage and a generous milter_*_macros a few dozen; a
+ * command with more is refused as malformed, not searched. */
+#define MW_MILTER_MACROS_MAX 256
+
+/* Strings in one MAIL or RCPT command: the address and its ESMTP
+ * parameters. RFC 5321 mail has a handful (SIZE, BODY, SMTPUTF8, RET,
+ * ENVID, AUTH; NOTIFY, ORCPT); more is refused as malformed. */
+#define MW_MILTER_ARGS_MAX 64
 
 /* -- CLI -------------------------------------------------------------- */
 

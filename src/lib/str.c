@@ -57,10 +57,21 @@ bool mw_str_istarts(mw_str s, const char *prefix)
 }
 
 /*
- * Case-insensitive search: memchr for either case of the needle's first
- * byte, then compare. Linear in practice for the short needles (markers,
- * keywords) the parsers look for.
+ * Case-insensitive search: memchr for each case of the needle's first byte,
+ * then compare. Each case's next hit is remembered and only searched again
+ * once passed, so the scans together cross the haystack once per case:
+ * linear in the haystack for the short needles (markers, keywords) the
+ * parsers look for, even when one case is frequent and the other absent.
  */
+static const char *next_hit(const char *from, const char *end, unsigned char c,
+			    const char *cached)
+{
+	if (cached == end || (cached && cached >= from))
+		return cached;
+	const char *hit = memchr(from, c, (size_t)(end - from));
+	return hit ? hit : end;
+}
+
 long mw_str_ifind(mw_str hay, const char *needle)
 {
 	size_t m = strlen(needle);
@@ -72,18 +83,18 @@ long mw_str_ifind(mw_str hay, const char *needle)
 	unsigned char up = (lo >= 'a' && lo <= 'z') ? (unsigned char)(lo - 32)
 						    : lo;
 	mw_str rest = mw_str_make(needle + 1, m - 1);
-	size_t last = hay.n - m;
-	for (size_t i = 0; i <= last; i++) {
-		const char *p = hay.p + i;
-		size_t span = last - i + 1;
-		const char *a = memchr(p, lo, span);
-		const char *b = lo == up ? NULL : memchr(p, up, span);
-		const char *hit = (a && b) ? (a < b ? a : b) : (a ? a : b);
-		if (!hit)
+	const char *from = hay.p;
+	const char *end = hay.p + (hay.n - m) + 1; /* last start + 1 */
+	const char *hit_lo = NULL, *hit_up = NULL;
+	while (from < end) {
+		hit_lo = next_hit(from, end, lo, hit_lo);
+		hit_up = lo == up ? end : next_hit(from, end, up, hit_up);
+		const char *hit = hit_lo < hit_up ? hit_lo : hit_up;
+		if (hit == end)
 			return -1;
-		i = (size_t)(hit - hay.p);
 		if (mw_str_ieq(mw_str_make(hit + 1, m - 1), rest))
-			return (long)i;
+			return (long)(hit - hay.p);
+		from = hit + 1;
 	}
 	return -1;
 }

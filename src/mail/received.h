@@ -35,18 +35,22 @@
 #include "mail/header.h"
 
 typedef struct mw_received {
-	const char *from_host; /* name the receiving server resolved, else HELO */
+	const char
+	    *from_host; /* name the receiving server resolved, else HELO */
 	const char *from_helo; /* name the client gave in HELO/EHLO */
 	const char *from_ip;   /* canonical text form, no brackets or IPv6: */
 	const char *by_host;
-	const char *protocol;  /* "ESMTPSA", "LMTP", "HTTP", upper-cased */
+	const char *protocol; /* "ESMTPSA", "LMTP", "HTTP", upper-cased */
 	const char *id;
-	const char *for_addr;  /* without <> */
-	const char *date;      /* as written, trimmed */
+	const char *for_addr; /* without <> */
+	const char *date;     /* as written, trimmed */
 	time_t date_unix;
 	bool has_date;
 	bool tls;
-	const char *authenticated_as;
+	/* The server records SMTP AUTH: an RFC 3848 protocol (ESMTPA,
+	 * ESMTPSA, LMTPA ...), "(authenticated bits=0)", or an identity. */
+	bool authenticated;
+	const char *authenticated_as; /* NULL when no identity is named */
 } mw_received;
 
 void mw_received_parse(mw_arena *a, const char *value, size_t n,
@@ -55,10 +59,12 @@ void mw_received_parse(mw_arena *a, const char *value, size_t n,
 typedef struct mw_trace {
 	mw_received *hops; /* origin first */
 	size_t nhops;
-	long origin;       /* index into hops, or -1 when no hop has an IP */
-	const char *origin_ip;               /* NULL when unknown */
+	long origin; /* index into hops, or -1 when no hop has an IP */
+	const char *origin_ip;		     /* NULL when unknown */
 	const char *origin_authenticated_as; /* NULL when none recorded */
-	bool truncated;    /* more than MW_RECEIVED_MAX Received: fields */
+	bool origin_authenticated; /* as authenticated_as, with or without
+				      a named identity */
+	bool truncated; /* more than MW_RECEIVED_MAX Received: fields */
 } mw_trace;
 
 /* MW_OK, MW_ETRUNCATED or MW_ENOMEM. */

@@ -40,6 +40,7 @@ static void test_two_digit_year_and_no_seconds(void **state)
 	(void)state;
 	assert_int_equal(parse("29 Apr 09 00:00 +0000"), 1240963200);
 	assert_int_equal(parse("1 Jan 99 00:00:00 +0000"), 915148800);
+	assert_int_equal(parse("Thu, 029 Apr 2009 00:00:00 +0000"), 1240963200);
 }
 
 static void test_asctime_form(void **state)

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/str.h"
@@ -72,6 +73,23 @@ static void test_ifind_is_case_insensitive_and_bounded(void **state)
 	assert_int_equal(mw_str_ifind(MW_STR_LIT("aaab"), "AAB"), 1);
 }
 
+/* One case of the first letter everywhere, the other nowhere: must stay
+ * linear (this took minutes when each step rescanned the rest). */
+static void test_ifind_is_linear_on_one_sided_text(void **state)
+{
+	(void)state;
+	size_t n = 4 * 1024 * 1024;
+	char *text = malloc(n);
+	assert_non_null(text);
+	memset(text, 'a', n);
+	memcpy(text + n - 2, "Ab", 2);
+	assert_int_equal(mw_str_ifind(mw_str_make(text, n), "ab"),
+			 (long)(n - 2));
+	memset(text, 'A', n);
+	assert_int_equal(mw_str_ifind(mw_str_make(text, n), "ax"), -1);
+	free(text);
+}
+
 static void test_trim_and_compare(void **state)
 {
 	(void)state;
@@ -99,6 +117,7 @@ int main(void)
 		cmocka_unit_test(test_final_terminator_gives_no_extra_line),
 		cmocka_unit_test(test_cr_at_end_of_slice_does_not_read_past),
 		cmocka_unit_test(test_ifind_is_case_insensitive_and_bounded),
+		cmocka_unit_test(test_ifind_is_linear_on_one_sided_text),
 		cmocka_unit_test(test_trim_and_compare),
 		cmocka_unit_test(test_hexval),
 	};
