@@ -9,7 +9,7 @@ set -eu
 # baselines (Sisimai, GMime).
 PACKAGES="
 build-essential pkg-config jq
-libjansson-dev libcmocka-dev
+libjansson-dev libcmocka-dev libssl-dev
 clang libclang-rt-14-dev
 libsisimai-perl libgmime-3.0-dev
 "

@@ -71,6 +71,8 @@ done
 if [ -x scripts/fuzz.sh ]; then
 	run_suite "fuzz-replay" scripts/fuzz.sh replay
 fi
+# BATV tags against real Exim (fetched, not installed: see the script).
+run_suite "batv-exim" env BUILD=build tests/e2e/batv_exim.sh --require
 if [ -x tests/cli/run.sh ]; then
 	run_suite "cli" tests/cli/run.sh build/mailwarden
 fi
