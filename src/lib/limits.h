@@ -105,6 +105,26 @@
  * the first few kilobytes; reading further only costs time. */
 #define MW_BOUNCE_TEXT_MAX ((size_t)512 * 1024)
 
+/* Bounces forwarded as message/rfc822 inside each other that the bounce
+ * analyser reads through as the bounce itself. People forward a bounce
+ * once; a few levels cover relays that wrap it again. */
+#define MW_BOUNCE_FORWARDED_MAX 4
+
+/* HTML parts read for bounces that carry no plain text (some Exchange
+ * notices): the notice is in the first one or two. */
+#define MW_BOUNCE_HTML_PARTS_MAX 4
+
+/* How far after a marker ("----- Original message -----") a quoted
+ * header section is looked for, and how many candidate sections are
+ * tried there: markers sit right above the copy, at most behind a few
+ * lines of MIME part headers or prose. */
+#define MW_BOUNCE_QUOTE_SEARCH ((size_t)16 * 1024)
+#define MW_BOUNCE_QUOTE_BLOCKS_MAX 4
+
+/* Fields read from a summary of the original ("Your message\n To: ...\n
+ * Subject: ..."): they name To, Cc, Subject, Sent and little else. */
+#define MW_BOUNCE_SUMMARY_FIELDS_MAX 12
+
 /* -- BATV ------------------------------------------------------------- */
 
 /* Keys live at once in one key ring. The tag carries the key number as

@@ -103,6 +103,8 @@ long mw_str_find(mw_str hay, mw_str needle)
 {
 	if (needle.n == 0)
 		return 0;
+	if (hay.n < needle.n) /* also keeps a NULL empty slice from memmem */
+		return -1;
 	const char *hit = memmem(hay.p, hay.n, needle.p, needle.n);
 	return hit ? (long)(hit - hay.p) : -1;
 }
