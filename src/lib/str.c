@@ -121,28 +121,26 @@ void mw_ascii_lower(char *s, size_t n)
 		s[i] = (char)mw_lower((unsigned char)s[i]);
 }
 
+/*
+ * One pass over the line's own bytes: stopping at the first CR or LF keeps
+ * the whole iteration linear, where a memchr for LF ahead of the CR check
+ * would rescan the rest of a bare-CR text on every line.
+ */
 bool mw_line_next(mw_str text, size_t *pos, mw_str *line)
 {
 	size_t at = *pos;
 	if (at >= text.n)
 		return false;
-	const char *start = text.p + at;
-	size_t left = text.n - at;
-	/* The nearest of LF and CR ends the line; CRLF is one ending. */
-	const char *lf = memchr(start, '\n', left);
-	size_t scan = lf ? (size_t)(lf - start) : left;
-	const char *cr = memchr(start, '\r', scan);
-	if (cr) {
-		line->p = start;
-		line->n = (size_t)(cr - start);
-		size_t next = at + line->n + 1;
-		if (next < text.n && text.p[next] == '\n')
-			next++;
-		*pos = next;
-		return true;
-	}
-	line->p = start;
-	line->n = scan;
-	*pos = at + scan + (lf ? 1 : 0);
+	size_t i = at;
+	while (i < text.n && text.p[i] != '\n' && text.p[i] != '\r')
+		i++;
+	line->p = text.p + at;
+	line->n = i - at;
+	if (i < text.n && text.p[i] == '\r')
+		i++;
+	if (i < text.n && text.p[i] == '\n' &&
+	    (i == at + line->n || text.p[i - 1] == '\r'))
+		i++;
+	*pos = i;
 	return true;
 }

@@ -8,7 +8,11 @@
  * trimmed at both ends, NUL-terminated and held in the arena; names are
  * kept as written. A line that is neither a field nor a continuation (no
  * colon) ends nothing: it is skipped, as Postfix does, unless it looks like
- * the start of a body (then the section ends there). Bounds: at most
+ * the start of a body (then the section ends there): a line starting with
+ * "--" (the MIME boundary of a message that lost its empty line), or text
+ * before any field (a MIME part with no headers and no empty line); then
+ * has_body stays false and body_offset is that line's offset. A first
+ * line "From " (mbox) and a leading UTF-8 BOM are skipped. Bounds: at most
  * MW_HEADER_FIELDS_MAX fields, MW_HEADER_VALUE_MAX bytes of a value and
  * MW_HEADER_SECTION_MAX bytes in all; past any of them `truncated` is set
  * and the fields read so far are kept. NUL bytes in values become spaces.
@@ -17,7 +21,10 @@
  * words (B and Q, any charset, adjacent words joined without the white
  * space between them) and raw 8-bit text (taken as UTF-8, else as the
  * fallback charset given) into UTF-8. It never fails: broken words are
- * kept as written, and undecodable bytes become U+FFFD.
+ * kept as written, and undecodable bytes become U+FFFD. Adjacent words in
+ * one charset are decoded as one byte run, so a character split between
+ * them comes out whole. Raw ISO-2022-JP (ESC sequences) is recognised
+ * without any declaration. CR, LF and NUL in the result become spaces.
  */
 #ifndef MW_MAIL_HEADER_H
 #define MW_MAIL_HEADER_H
@@ -64,7 +71,9 @@ char *mw_header_decode(mw_arena *a, const char *value, size_t n,
 		       const char *fallback_charset);
 
 /* The msg-id inside a Message-ID-like value, without <> and white space:
- * "<abc@example.com> (comment)" gives "abc@example.com". NULL if none. */
+ * "<abc@example.com> (comment)" gives "abc@example.com". Without brackets,
+ * the first token holding an '@', or the only token if there is one.
+ * NULL if none. */
 char *mw_header_msgid(mw_arena *a, const char *value, size_t n);
 
 #endif

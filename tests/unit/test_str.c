@@ -90,6 +90,22 @@ static void test_ifind_is_linear_on_one_sided_text(void **state)
 	free(text);
 }
 
+static void test_bare_cr_lines_are_linear(void **state)
+{
+	(void)state;
+	size_t lines = 1000000, n = lines * 4;
+	char *text = malloc(n);
+	assert_non_null(text);
+	for (size_t i = 0; i < lines; i++)
+		memcpy(text + 4 * i, "a:b\r", 4);
+	mw_str t = mw_str_make(text, n), line;
+	size_t pos = 0, count = 0;
+	while (mw_line_next(t, &pos, &line))
+		count++;
+	assert_int_equal(count, lines);
+	free(text);
+}
+
 static void test_trim_and_compare(void **state)
 {
 	(void)state;
@@ -118,6 +134,7 @@ int main(void)
 		cmocka_unit_test(test_cr_at_end_of_slice_does_not_read_past),
 		cmocka_unit_test(test_ifind_is_case_insensitive_and_bounded),
 		cmocka_unit_test(test_ifind_is_linear_on_one_sided_text),
+		cmocka_unit_test(test_bare_cr_lines_are_linear),
 		cmocka_unit_test(test_trim_and_compare),
 		cmocka_unit_test(test_hexval),
 	};
