@@ -447,12 +447,34 @@ static mw_status conv_iso2022jp(conv *c, const char *in, size_t n)
 	return st;
 }
 
+/* Make out->data[from..len) valid UTF-8. iconv's output should be, but
+ * glibc's own "UTF-8" decoder (reached through names it folds to UTF-8,
+ * such as "ut)f-8") passes sequences beyond U+10FFFF through, and the
+ * contract promises UTF-8 whatever the input. */
+static mw_status ensure_utf8(mw_buf *out, size_t from)
+{
+	if (!out->data || from >= out->len ||
+	    mw_utf8_valid(out->data + from, out->len - from))
+		return MW_OK;
+	mw_buf tmp;
+	mw_buf_init(&tmp, out->len - from);
+	mw_status st = mw_buf_append(&tmp, out->data + from, out->len - from);
+	if (st == MW_OK) {
+		out->len = from;
+		out->data[from] = '\0';
+		st = mw_utf8_sanitize(tmp.data, tmp.len, out);
+	}
+	mw_buf_free(&tmp);
+	return st;
+}
+
 static mw_status convert_with(const char *iconv_name, charset_kind kind,
 			      const char *in, size_t n, mw_buf *out)
 {
 	static conv zero;
 	conv c;
 	mw_status st;
+	size_t from = out->len;
 
 	c = zero;
 	c.cd = pool_take(iconv_name);
@@ -466,7 +488,8 @@ static mw_status convert_with(const char *iconv_name, charset_kind kind,
 	if (st == MW_OK)
 		st = conv_finish(&c);
 	pool_give_back(iconv_name, c.cd);
-	return st;
+	mw_status vst = ensure_utf8(out, from);
+	return st == MW_OK ? vst : st;
 }
 
 static bool all_ascii(const char *in, size_t n)

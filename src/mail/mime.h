@@ -11,12 +11,15 @@
  * child, the enclosed message, parsed from the body (decoded first if it
  * was base64 or quoted-printable, into the arena). text/rfc822-headers
  * stays a leaf: its body is a header section, read with mw_headers_parse.
+ * Bodies are not decoded while the tree is built; that happens on request.
  *
  * Bounds and damage: at most MW_MIME_DEPTH_MAX levels and MW_MIME_PARTS_MAX
  * parts; deeper or further parts are left unsplit inside their parent's
  * body and the root is marked truncated. A boundary that never closes ends
  * its multipart at the end of the input. A multipart with no boundary
- * parameter, or whose boundary never appears, is treated as a leaf text.
+ * parameter, or whose boundary never appears, is treated as a leaf text
+ * (its type and subtype become "text" and "plain"; its header keeps what
+ * it claimed).
  * Parsing is linear in the input times the depth.
  */
 #ifndef MW_MAIL_MIME_H
@@ -36,17 +39,19 @@ typedef enum mw_cte {
 	MW_CTE_QP,
 } mw_cte;
 
-typedef struct mw_mime_param {
+/* (Named mw_mime_parameter, not mw_mime_param: a typedef and the function
+ * mw_mime_param() below cannot share one name in C.) */
+typedef struct mw_mime_parameter {
 	const char *name;  /* lower-cased */
 	const char *value; /* decoded to UTF-8 */
-} mw_mime_param;
+} mw_mime_parameter;
 
 typedef struct mw_mime_part mw_mime_part;
 struct mw_mime_part {
 	mw_headers headers;
 	const char *type;    /* "text", lower-cased */
 	const char *subtype; /* "plain", lower-cased */
-	mw_mime_param *params;
+	mw_mime_parameter *params;
 	size_t nparams;
 	mw_cte cte;
 	const char *body; /* raw body, still transfer-encoded */
@@ -76,7 +81,23 @@ mw_mime_part *mw_mime_walk(mw_mime_part *root, mw_mime_part *p);
  * decoded as far as it makes sense (bad characters skipped); broken
  * quoted-printable is kept literally. MW_ETOOBIG when out filled. */
 mw_status mw_mime_decode_body(const mw_mime_part *p, mw_buf *out);
-/* The body decoded and converted to UTF-8 from the part's charset. */
+/* The body decoded and converted to UTF-8 from the part's charset (none,
+ * or "us-ascii", is read leniently as UTF-8), with every line ending (CRLF,
+ * LF, bare CR) turned into "\n" so that readers of text see one form. */
 mw_status mw_mime_text_utf8(const mw_mime_part *p, mw_buf *out);
+
+/* Read any parameterised field value ("attachment; filename*0*=...") the
+ * way Content-Type parameters are read: *token gets its leading token,
+ * lower-cased ("attachment"; NULL if none), *params its parameters.
+ * MW_OK, MW_ETRUNCATED (more than MW_MIME_PARAMS_MAX) or MW_ENOMEM. */
+mw_status mw_mime_field_params(mw_arena *a, const char *value, size_t n,
+			       const char **token, mw_mime_parameter **params,
+			       size_t *nparams);
+/* The value of parameter `name` (case-insensitive) in such a list. */
+const char *mw_mime_params_find(const mw_mime_parameter *params, size_t n,
+				const char *name);
+/* The part's file name, decoded to UTF-8: the Content-Disposition filename,
+ * else the Content-Type name; NULL if neither. */
+const char *mw_mime_filename(mw_arena *a, const mw_mime_part *p);
 
 #endif

@@ -307,6 +307,22 @@ static void test_embedded_nul_bytes_pass_through(void **state)
 	mw_buf_free(&b);
 }
 
+/* glibc folds names like "ut)f-8" to its own UTF-8 decoder, which passes
+ * code points beyond U+10FFFF through; the output must still be UTF-8. */
+static void test_iconv_output_is_always_valid_utf8(void **state)
+{
+	(void)state;
+	mw_buf out;
+	mw_buf_init(&out, 1024);
+	assert_int_equal(
+		mw_charset_to_utf8("ut)f-8", "a\xf5\xb4\xb5\x84" "b\n", 7, &out),
+		MW_OK);
+	assert_true(mw_utf8_valid(out.data, out.len));
+	assert_int_equal(out.data[0], 'a');
+	assert_string_equal(out.data + out.len - 2, "b\n");
+	mw_buf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +352,7 @@ int main(void)
 	    cmocka_unit_test(test_many_charsets_in_turn_all_convert),
 	    cmocka_unit_test(test_empty_input_may_be_a_null_pointer),
 	    cmocka_unit_test(test_embedded_nul_bytes_pass_through),
+	    cmocka_unit_test(test_iconv_output_is_always_valid_utf8),
 	};
 	return cmocka_run_group_tests_name("charset", tests, NULL, NULL);
 }
