@@ -448,24 +448,6 @@ static size_t phrase_text(lexer *lx, span r, char *out, size_t k)
 /* The charset of a raw name that is not UTF-8. Japanese mail is what we
  * meet: ISO-2022-JP by its escapes, EUC-JP when every 8-bit byte is in
  * its range, else Shift_JIS. */
-static const char *raw_charset(const char *p, size_t n)
-{
-	bool euc = true, high = false;
-
-	if (memchr(p, 0x1b, n))
-		return "ISO-2022-JP";
-	for (size_t k = 0; k < n; k++) {
-		unsigned char c = (unsigned char)p[k];
-		if (c < 0x80)
-			continue;
-		high = true;
-		if (c < 0xa1 && c != 0x8e && c != 0x8f)
-			euc = false;
-	}
-	if (!high || mw_utf8_valid(p, n))
-		return NULL;
-	return euc ? "EUC-JP" : "Shift_JIS";
-}
 
 static bool needs_decoding(const char *p, size_t n)
 {
@@ -508,7 +490,7 @@ static const char *display_name(mw_arena *a, lexer *lx, span phrase, lexer *plx,
 	if (!needs_decoding(buf + start, k - start))
 		return buf + start;
 	return mw_header_decode(a, buf + start, k - start,
-				raw_charset(buf + start, k - start));
+				mw_charset_guess_japanese(buf + start, k - start));
 }
 
 /* First top-level '<' of the entry and the '>' that closes it (or the

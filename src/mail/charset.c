@@ -492,6 +492,27 @@ static mw_status convert_with(const char *iconv_name, charset_kind kind,
 	return st == MW_OK ? vst : st;
 }
 
+const char *mw_charset_guess_japanese(const char *p, size_t n)
+{
+	bool euc = true, high = false;
+
+	if (memchr(p, 0x1b, n))
+		return "ISO-2022-JP";
+	for (size_t k = 0; k < n; k++) {
+		unsigned char c = (unsigned char)p[k];
+		if (c < 0x80)
+			continue;
+		high = true;
+		/* EUC-JP uses only 0xA1-0xFE, plus SS2/SS3 (0x8E, 0x8F);
+		 * Shift_JIS lead bytes are 0x81-0x9F and 0xE0-0xFC. */
+		if (c < 0xa1 && c != 0x8e && c != 0x8f)
+			euc = false;
+	}
+	if (!high || mw_utf8_valid(p, n))
+		return NULL;
+	return euc ? "EUC-JP" : "Shift_JIS";
+}
+
 static bool all_ascii(const char *in, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -516,8 +537,16 @@ mw_status mw_charset_to_utf8(const char *charset, const char *in, size_t n,
 	al = charset_lookup(lname);
 	if (al != NULL && al->kind == CS_UTF8)
 		return mw_utf8_sanitize(in, n, out);
-	if (al != NULL && al->kind == CS_ISO2022JP)
+	if (al != NULL && al->kind == CS_ISO2022JP) {
+		const char *really = all_ascii(in, n)
+					     ? "ISO-2022-JP"
+					     : mw_charset_guess_japanese(in, n);
+		if (really == NULL)
+			return mw_utf8_sanitize(in, n, out);
+		if (strcmp(really, "ISO-2022-JP") != 0)
+			return mw_charset_to_utf8(really, in, n, out);
 		return convert_with("EUCJP-MS", CS_ISO2022JP, in, n, out);
+	}
 	/* ASCII-compatible charsets need no iconv for ASCII text; the
 	 * 7-bit stateful ones (UTF-7, ISO-2022-*) and UTF-16/32 do. */
 	if (al != NULL && all_ascii(in, n) && strcmp(al->iconv_name, "UTF-7"))

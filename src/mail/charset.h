@@ -7,7 +7,10 @@
  * names are matched case-insensitively with their common aliases
  * ("x-sjis", "cp932", "ks_c_5601-1987", "utf8", "unicode-1-1-utf-7" ...).
  * ISO-2022-JP is decoded as its superset CP50221 so that the half-width
- * kana and NEC extensions that Japanese phones send survive.
+ * kana and NEC extensions that Japanese phones send survive. Text labelled
+ * ISO-2022-JP that has 8-bit bytes and no escape sequence is mislabelled
+ * (the charset is 7-bit): it is read as whatever the bytes are, UTF-8,
+ * Shift_JIS or EUC-JP (mw_charset_guess_japanese).
  * Output is appended to a capped mw_buf; MW_ETOOBIG when it filled.
  */
 #ifndef MW_MAIL_CHARSET_H
@@ -28,6 +31,12 @@ mw_status mw_utf8_sanitize(const char *in, size_t n, mw_buf *out);
 
 /* Is in[0..n) valid UTF-8? */
 bool mw_utf8_valid(const char *in, size_t n);
+
+/* Which Japanese encoding raw bytes are in: "ISO-2022-JP" when they hold
+ * escape sequences, NULL when they are ASCII or valid UTF-8, else
+ * "EUC-JP" or "Shift_JIS" by the byte ranges used. For text that comes
+ * with no label, or with a label it contradicts. */
+const char *mw_charset_guess_japanese(const char *p, size_t n);
 
 /* Release the cached iconv descriptors (at exit; optional). */
 void mw_charset_cleanup(void);

@@ -323,6 +323,32 @@ static void test_iconv_output_is_always_valid_utf8(void **state)
 	mw_buf_free(&out);
 }
 
+/* ISO-2022-JP is 7-bit: 8-bit bytes under that label are really Shift_JIS,
+ * EUC-JP or UTF-8, as in lhost-postfix-09 of the Sisimai corpus. */
+static void test_mislabelled_iso2022jp_is_read_as_what_it_is(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *bytes, *text;
+	} cases[] = {
+		{"\x83\x65\x83\x58\x83\x67", "テスト"}, /* Shift_JIS */
+		{"\xa5\xc6\xa5\xb9\xa5\xc8", "テスト"}, /* EUC-JP */
+		{"テスト", "テスト"},                      /* UTF-8 */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		mw_buf out;
+		mw_buf_init(&out, 1024);
+		assert_int_equal(mw_charset_to_utf8("ISO-2022-JP", cases[i].bytes,
+						    strlen(cases[i].bytes), &out),
+				 MW_OK);
+		assert_string_equal(mw_buf_cstr(&out), cases[i].text);
+		mw_buf_free(&out);
+	}
+	assert_string_equal(mw_charset_guess_japanese("\x83\x65", 2),
+			    "Shift_JIS");
+	assert_null(mw_charset_guess_japanese("abc", 3));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +379,7 @@ int main(void)
 	    cmocka_unit_test(test_empty_input_may_be_a_null_pointer),
 	    cmocka_unit_test(test_embedded_nul_bytes_pass_through),
 	    cmocka_unit_test(test_iconv_output_is_always_valid_utf8),
+	    cmocka_unit_test(test_mislabelled_iso2022jp_is_read_as_what_it_is),
 	};
 	return cmocka_run_group_tests_name("charset", tests, NULL, NULL);
 }
