@@ -31,10 +31,16 @@ extern const cli_verb cli_verb_bounce;
 
 /* "mailwarden VERB: reason" on stderr. */
 void cli_error(const char *verb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Is argv[i] "--help" or "-h"? Then print the verb's page and return true. */
 bool cli_wants_help(const cli_verb *v, int argc, char **argv);
+
+/* Read the options of a verb whose only option is --json: sets *json and
+ * returns the index of the first operand, or -1 after printing the usage
+ * line for an unknown option. */
+int cli_json_option(const char *verb, const char *usage, int argc, char **argv,
+		    bool *json);
 
 /* Read a message (path or "-") under MW_MESSAGE_MAX; false after printing
  * the reason when it cannot be read. */

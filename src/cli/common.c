@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +27,31 @@ bool cli_wants_help(const cli_verb *v, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
 			fputs(v->help, stdout);
 			return true;
 		}
 	}
 	return false;
+}
+
+int cli_json_option(const char *verb, const char *usage, int argc, char **argv,
+		    bool *json)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+					     {NULL, 0, NULL, 0}};
+	int c;
+	*json = false;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'j') {
+			cli_error(verb, "usage: %s", usage);
+			return -1;
+		}
+		*json = true;
+	}
+	return optind;
 }
 
 bool cli_read_message(const char *verb, const char *path, mw_buf *msg,

@@ -13,8 +13,8 @@
 #endif
 
 static const cli_verb *const verbs[] = {
-	&cli_verb_trace,
-	&cli_verb_bounce,
+    &cli_verb_trace,
+    &cli_verb_bounce,
 };
 #define NVERBS (sizeof verbs / sizeof verbs[0])
 
@@ -63,7 +63,8 @@ int main(int argc, char **argv)
 		mw_charset_cleanup();
 		return rc;
 	}
-	fprintf(stderr, "mailwarden: unknown verb '%s' (try mailwarden --help)\n",
+	fprintf(stderr,
+		"mailwarden: unknown verb '%s' (try mailwarden --help)\n",
 		name);
 	return CLI_USAGE;
 }

@@ -116,8 +116,8 @@ void *mw_arena_grow(mw_arena *a, void *old, size_t old_count, size_t new_count,
 {
 	void *p = mw_arena_calloc(a, new_count, size);
 	if (p && old && old_count)
-		memcpy(p, old, (old_count < new_count ? old_count : new_count) *
-				       size);
+		memcpy(p, old,
+		       (old_count < new_count ? old_count : new_count) * size);
 	return p;
 }
 

@@ -17,9 +17,9 @@ typedef struct mw_arena_chunk mw_arena_chunk;
 
 typedef struct mw_arena {
 	mw_arena_chunk *head; /* newest chunk first */
-	size_t used;          /* bytes handed out plus chunk overhead */
-	size_t max;           /* cap on used */
-	bool refused;         /* an allocation was refused: results are partial */
+	size_t used;	      /* bytes handed out plus chunk overhead */
+	size_t max;	      /* cap on used */
+	bool refused; /* an allocation was refused: results are partial */
 } mw_arena;
 
 void mw_arena_init(mw_arena *a, size_t max);

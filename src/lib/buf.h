@@ -32,9 +32,9 @@ mw_status mw_buf_append(mw_buf *b, const void *p, size_t n);
 mw_status mw_buf_puts(mw_buf *b, const char *s);
 mw_status mw_buf_putc(mw_buf *b, char c);
 mw_status mw_buf_printf(mw_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 mw_status mw_buf_vprintf(mw_buf *b, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 /* Append as much of p as fits under the cap; MW_ETOOBIG if it was cut. */
 mw_status mw_buf_append_some(mw_buf *b, const void *p, size_t n);
 

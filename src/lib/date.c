@@ -40,7 +40,7 @@ static bool zone_name_offset(mw_str w, long *off)
 	static const struct {
 		const char *name;
 		int hours;
-	} zones[] = {{"UT", 0},  {"UTC", 0},  {"GMT", 0},  {"Z", 0},
+	} zones[] = {{"UT", 0},	  {"UTC", 0},  {"GMT", 0},  {"Z", 0},
 		     {"EST", -5}, {"EDT", -4}, {"CST", -6}, {"CDT", -5},
 		     {"MST", -7}, {"MDT", -6}, {"PST", -8}, {"PDT", -7},
 		     {"JST", 9},  {"KST", 9},  {"CET", 1},  {"CEST", 2},

@@ -21,7 +21,10 @@ void mw_log_init(const char *progname)
 		log_progname = progname;
 }
 
-void mw_log_set_debug(bool on) { log_debug_on = on; }
+void mw_log_set_debug(bool on)
+{
+	log_debug_on = on;
+}
 
 void mw_log_use_syslog(bool on)
 {
@@ -56,9 +59,15 @@ void mw_debug(const char *fmt, ...)
 		LOG_WITH(LOG_DEBUG, "debug");
 }
 
-void mw_info(const char *fmt, ...) { LOG_WITH(LOG_INFO, "info"); }
+void mw_info(const char *fmt, ...)
+{
+	LOG_WITH(LOG_INFO, "info");
+}
 
-void mw_warn(const char *fmt, ...) { LOG_WITH(LOG_WARNING, "warning"); }
+void mw_warn(const char *fmt, ...)
+{
+	LOG_WITH(LOG_WARNING, "warning");
+}
 
 void mw_fatal(const char *fmt, ...)
 {

@@ -25,9 +25,9 @@ void mw_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mw_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void mw_fatal(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 _Noreturn void mw_panic(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
 /* An invariant of our own code; a failure is a bug, hence a panic. */
 #define MW_ASSERT(cond)                                                        \

@@ -12,7 +12,7 @@
 
 #include "lib/str.h"
 
-static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0,
+static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0,    0,
 					     0, 0, 0, 0, 0xff, 0xff};
 
 bool mw_ip_parse(const char *s, size_t n, mw_ip *out)
@@ -102,10 +102,9 @@ bool mw_ip_equal(const mw_ip *a, const mw_ip *b)
 bool mw_ip_is_internal(const mw_ip *ip)
 {
 	static const char *const internal[] = {
-		"0.0.0.0/8",      "10.0.0.0/8",  "100.64.0.0/10",
-		"127.0.0.0/8",    "169.254.0.0/16", "172.16.0.0/12",
-		"192.168.0.0/16", "::/128",      "::1/128",
-		"fc00::/7",       "fe80::/10",
+	    "0.0.0.0/8",      "10.0.0.0/8",    "100.64.0.0/10",	 "127.0.0.0/8",
+	    "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "::/128",
+	    "::1/128",	      "fc00::/7",      "fe80::/10",
 	};
 	for (size_t i = 0; i < sizeof internal / sizeof internal[0]; i++) {
 		mw_cidr net;

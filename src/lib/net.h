@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 typedef struct mw_ip {
-	uint8_t family; /* 4 or 6 */
+	uint8_t family;	  /* 4 or 6 */
 	uint8_t addr[16]; /* v4 in the first 4 bytes */
 } mw_ip;
 

@@ -12,10 +12,10 @@
 typedef enum mw_status {
 	MW_OK = 0,
 	MW_ETRUNCATED = 1, /* done, on a prefix of the input (a limit hit) */
-	MW_ENOMEM = -1,    /* the allocator, or an arena's cap, said no */
+	MW_ENOMEM = -1,	   /* the allocator, or an arena's cap, said no */
 	MW_ETOOBIG = -2,   /* a capped buffer would go over its cap */
-	MW_EINVAL = -3,    /* the input is not of the expected form */
-	MW_EIO = -4,       /* a read or write failed */
+	MW_EINVAL = -3,	   /* the input is not of the expected form */
+	MW_EIO = -4,	   /* a read or write failed */
 } mw_status;
 
 /* A short English name for a status, for logs and error lines. */

@@ -53,7 +53,8 @@ bool mw_str_ieq_cstr(mw_str a, const char *b)
 bool mw_str_istarts(mw_str s, const char *prefix)
 {
 	size_t n = strlen(prefix);
-	return s.n >= n && mw_str_ieq(mw_str_make(s.p, n), mw_str_make(prefix, n));
+	return s.n >= n &&
+	       mw_str_ieq(mw_str_make(s.p, n), mw_str_make(prefix, n));
 }
 
 /*
@@ -80,8 +81,8 @@ long mw_str_ifind(mw_str hay, const char *needle)
 	if (m > hay.n)
 		return -1;
 	unsigned char lo = mw_lower((unsigned char)needle[0]);
-	unsigned char up = (lo >= 'a' && lo <= 'z') ? (unsigned char)(lo - 32)
-						    : lo;
+	unsigned char up =
+	    (lo >= 'a' && lo <= 'z') ? (unsigned char)(lo - 32) : lo;
 	mw_str rest = mw_str_make(needle + 1, m - 1);
 	const char *from = hay.p;
 	const char *end = hay.p + (hay.n - m) + 1; /* last start + 1 */

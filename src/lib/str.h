@@ -34,8 +34,14 @@ static inline bool mw_is_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
 	       c == '\f';
 }
-static inline bool mw_is_wsp(unsigned char c) { return c == ' ' || c == '\t'; }
-static inline bool mw_is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static inline bool mw_is_wsp(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+static inline bool mw_is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
 static inline bool mw_is_alpha(unsigned char c)
 {
 	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
