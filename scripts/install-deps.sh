@@ -5,13 +5,16 @@
 # is missing.
 set -eu
 
-# Build and unit tests; fuzzing (clang, libFuzzer's runtime); benchmarks'
-# baselines (Sisimai, GMime).
+# Build and unit tests; fuzzing (clang, libFuzzer's runtime); the daemon's
+# libraries (libuv, SQLite); end-to-end peers (Postfix with smtp-source and
+# smtp-sink, swaks, miltertest); benchmarks' baselines (Sisimai, GMime,
+# Sendmail's libmilter for the no-op filter).
 PACKAGES="
 build-essential pkg-config jq
-libjansson-dev libcmocka-dev libssl-dev
+libjansson-dev libcmocka-dev libssl-dev libuv1-dev libsqlite3-dev
 clang libclang-rt-14-dev
-libsisimai-perl libgmime-3.0-dev
+postfix swaks miltertest
+libsisimai-perl libgmime-3.0-dev libmilter-dev
 "
 
 missing=""
@@ -31,6 +34,10 @@ fi
 
 echo "mailwarden: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# The tests run private Postfix instances of their own (postfix -c DIR);
+# the system-wide one is left unconfigured and stopped.
+echo "postfix postfix/main_mailer_type select No configuration" |
+	debconf-set-selections
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
