@@ -27,7 +27,7 @@ CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Wpointer-arith -Wcast-qual
 OPT     ?= -O2 -g
-PKGS    := jansson libcrypto
+PKGS    := jansson libcrypto sqlite3 libuv
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -42,7 +42,7 @@ CFLAGS   := $(CSTD) $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS)
 LDFLAGS  := $(SANFLAGS)
 
 # The library: everything below the CLI, in dependency order.
-LIB_DIRS := src/lib src/mail src/batv src/milter
+LIB_DIRS := src/lib src/mail src/batv src/milter src/daemon src/store src/shield
 # LIB_SKIP: files to leave out while someone else's work in progress does
 # not compile (e.g. make LIB_SKIP=src/mail/mime.c BUILD=build/mine ...).
 LIB_SKIP ?=

@@ -28,6 +28,7 @@ typedef struct cli_verb {
 
 extern const cli_verb cli_verb_trace;
 extern const cli_verb cli_verb_bounce;
+extern const cli_verb cli_verb_check_config;
 
 /* "mailwarden VERB: reason" on stderr. */
 void cli_error(const char *verb, const char *fmt, ...)

@@ -193,6 +193,188 @@
  * ENVID, AUTH; NOTIFY, ORCPT); more is refused as malformed. */
 #define MW_MILTER_ARGS_MAX 64
 
+/* Recipients one milter session keeps for a transaction. Postfix's
+ * smtpd_recipient_limit is 1,000 by default, so an honest transaction
+ * never has more; past it the session answers 452 4.5.3 (too many
+ * recipients), the RFC 5321 answer that makes the client send the rest
+ * in another transaction, and keeps nothing more. Bounds a session's
+ * envelope to 1,000 addresses of MW_ADDRESS_MAX. */
+#define MW_SESSION_RCPTS_MAX 1000
+
+/* Length kept of a macro value the session copies ({daemon_name},
+ * {client_name}, {client_addr}, i). Host names stop at 255 octets and
+ * daemon names and queue ids are short; a longer value is cut, not
+ * trusted. {auth_authen}, a login name, gets MW_ADDRESS_MAX. */
+#define MW_SESSION_MACRO_MAX 255
+
+/* Malformed or unknown frames logged per milter connection. Only a
+ * broken or hostile peer sends them, and it could send thousands a
+ * second; the first few say what is wrong, the rest are only counted. */
+#define MW_SESSION_BAD_FRAMES_LOGGED 10
+
+/* Reply bytes one command may produce. The largest answer is end of
+ * message deleting and adding every recipient (2 x MW_SESSION_RCPTS_MAX
+ * frames of up to MW_ADDRESS_MAX + 8 bytes) plus a few headers and the
+ * final reply: about 1 MiB. Past the cap the session answers TEMPFAIL
+ * rather than send half a set of modifications. */
+#define MW_SESSION_REPLY_MAX ((size_t)2 * 1024 * 1024)
+
+/* Reply bytes a connection may have waiting to be written before the
+ * daemon stops reading from it. Postfix waits for each reply before it
+ * sends more, so an honest MTA never has more than one reply in flight;
+ * a peer that writes without reading is held here instead of growing
+ * our memory (back-pressure), whatever it sends. */
+#define MW_MILTER_WRITE_PENDING_MAX ((size_t)256 * 1024)
+
+/* Seconds `serve` waits, after SIGTERM, for transactions in flight to
+ * end (at most milter_timeout). Postfix's milter_content_timeout is
+ * 300 s, but systemd's TimeoutStopSec defaults to 90 s and kills past
+ * it; 30 s lets a message being received finish, and a message cut
+ * later is handled by Postfix's milter_default_action. */
+#define MW_SERVE_STOP_GRACE 30
+
+/* -- store ------------------------------------------------------------ */
+
+/* Length of a store key ("acct:user@example.jp/msgs"), of a member of a
+ * distinct set, of a setting's name, and of a Message-ID in the sent log.
+ * The longest keys join an address (MW_ADDRESS_MAX) with an IPv6 address
+ * and a metric name; Message-IDs are mostly under 100 octets and can be
+ * no longer than a 998-octet header line. */
+#define MW_STORE_KEY_MAX 1024
+
+/* A setting's value: an address state, a fence's country list, a limit
+ * override, a suspension with its reason. Short text; 4 KiB leaves room
+ * for a reason that lists the IPs seen. */
+#define MW_STORE_VALUE_MAX ((size_t)4 * 1024)
+
+/* An event's payload: a login record, a flood summary or an alert, as
+ * JSON, is a few hundred octets; a flood event listing its top reporting
+ * servers is the largest. */
+#define MW_STORE_PAYLOAD_MAX ((size_t)16 * 1024)
+
+/* Writes waiting for the store's writer thread, by count and by bytes.
+ * The writer commits every 250 ms: at the 20,000 requests/s the
+ * auth-policy endpoint must take (DESIGN.md section 8), each doing a few
+ * writes, that is some 15,000 waiting writes; 65,536 leave four times
+ * that for a slow disk moment. The byte cap bounds memory whatever the
+ * payloads (a queue full of largest events would otherwise need 1 GiB). */
+#define MW_STORE_QUEUE_MAX 65536
+#define MW_STORE_QUEUE_BYTES_MAX ((size_t)16 * 1024 * 1024)
+
+/* Share of the queue, in percent, that counter and distinct-set adds may
+ * fill. Past it they are dropped and counted (windows become approximate),
+ * so that the writes that must not be lost (sent log, events, settings)
+ * always find room. */
+#define MW_STORE_QUEUE_LOSSY_PERCENT 75
+
+/* Writes committed in one transaction: bounds how long one transaction
+ * holds the database's write lock (another process, such as the CLI, may
+ * be waiting for it) and how much the writer does between two looks at
+ * the queue. */
+#define MW_STORE_BATCH_MAX 16384
+
+/* Items one list read may cover (offset + limit): a page of login
+ * history or of accounts with a setting. History keeps 1,000 entries by
+ * default; a panel shows 50 or 100 at a time. */
+#define MW_STORE_READ_MAX 2000
+
+/* Longest window a counter or a distinct count is read over: a day for
+ * send limits and 24-hour distinct counts, a week for statistics, and a
+ * day to spare. Buckets and members older than this are expired. */
+#define MW_STORE_WINDOW_MAX (8 * 86400)
+
+/* Events kept under one key, at most, and their longest age. History is
+ * kept by default for 1,000 entries and two years (the login history of
+ * seed 002 showed 100 entries over 2 years); the caps stop a
+ * configuration mistake from keeping a flood of events for ever. */
+#define MW_STORE_EVENTS_KEEP_MAX 100000
+#define MW_STORE_EVENT_AGE_MAX (10 * 366 * 86400)
+
+/* Days the sent log may be kept. Bounces arrive within days (Postfix's
+ * maximal_queue_lifetime is 5 days); 14 is the default, a year is more
+ * than any bounce needs. */
+#define MW_STORE_SENT_LOG_DAYS_MAX 366
+
+/* Rows one expiry statement deletes: after a long downtime the first
+ * housekeeping holds the write lock for milliseconds at a time, not for
+ * the seconds one large delete would take. */
+#define MW_STORE_EXPIRE_CHUNK 5000
+
+/* Read connections the SQLite backend opens: reads come from the event
+ * loop and from the HTTP server's threads; four let them run side by
+ * side without one slow page read holding up a milter decision. */
+#define MW_STORE_READERS 4
+
+/* -- configuration ---------------------------------------------------- */
+
+/* Size of a configuration file. Every key with a comment fits in 10 KiB
+ * and a list of a few thousand local domains in a few hundred; a larger
+ * file is the wrong file (a log, a mailbox, a device), and reading it
+ * would only yield thousands of errors. It is refused whole, never read
+ * in part: half a configuration is worse than none. */
+#define MW_CONFIG_FILE_MAX ((size_t)1024 * 1024)
+
+/* Length of one logical line (a key, its value and its continuation
+ * lines). 64 KiB holds about 3,000 domains of 20 characters; a site with
+ * more needs a table, not a line. */
+#define MW_CONFIG_LINE_MAX ((size_t)64 * 1024)
+
+/* Items in one list value (domains, networks, names, addresses). The
+ * line cap already bounds a list; this bounds the arrays behind it and
+ * the per-recipient binary search over local_domains. */
+#define MW_CONFIG_LIST_MAX 4096
+
+/* Errors and warnings kept, with their text, from one file. More than a
+ * screenful is one mistake repeated (or the wrong file): the rest are
+ * counted and summed up in one line. */
+#define MW_CONFIG_ERRORS_MAX 50
+
+/* Memory one parsed configuration may take: the values of a 1 MiB file
+ * and the defaults, with the arena's chunk overhead, stay well under. */
+#define MW_CONFIG_MEMORY_MAX ((size_t)8 * 1024 * 1024)
+
+/* -- backscatter shield ----------------------------------------------- */
+
+/* Memory one shield verdict may hold: its reply text, a header and the
+ * recipients it deletes and adds. Postfix's smtpd_recipient_limit is
+ * 1,000 by default; each recipient is at most MW_ADDRESS_MAX, listed
+ * twice (deleted tagged, added untagged), with room for the rest. */
+#define MW_SHIELD_VERDICT_MEMORY ((size_t)2 * 1024 * 1024)
+
+/* Length of an address quoted in an SMTP reply text. The reply line must
+ * fit in 512 octets (RFC 5321 4.5.3.1.5) with its code and our words; a
+ * longer address is cut, the log line keeps it whole. */
+#define MW_SHIELD_REPLY_ADDR_MAX 200
+
+/* Refusals remembered per recipient to name a flood's top reporting
+ * servers. The flood's count and number of distinct servers are exact
+ * (store windows); the ranking only needs a recent sample, and a
+ * bounded one keeps a 50,000-bounce night to 256 rows per address. */
+#define MW_SHIELD_FLOOD_SAMPLE 256
+
+/* Reporting servers named in a flood event: a handful tells an admin
+ * whether one relay or a whole botnet's victims are bouncing. */
+#define MW_SHIELD_FLOOD_TOP 5
+
+/* Addresses one tick looks at for open floods and due digests. A tick
+ * comes every minute, so a longer list is worked through over the next
+ * ticks; 1,000 users flooded at the same minute is already a disaster. */
+#define MW_SHIELD_TICK_KEYS 1000
+
+/* A composed digest: two short texts in two languages, a few kilobytes. */
+#define MW_DIGEST_MAX ((size_t)32 * 1024)
+
+/* Bytes of one SMTP reply, all its lines (RFC 5321 allows 512 a line; an
+ * EHLO answer lists a dozen extensions). A server sending more is broken
+ * or hostile, and the session with it is abandoned. */
+#define MW_SMTP_REPLY_MAX ((size_t)16 * 1024)
+
+/* Longest wait for a connection or one reply of the SMTP server that
+ * delivers notices (the local Postfix). RFC 5321 4.5.3.2 lets a client
+ * wait minutes; our server is on loopback and the daemon's tick must not
+ * hang, so 30 seconds, after which the notice is retried a tick later. */
+#define MW_SMTP_TIMEOUT_MS 30000
+
 /* -- CLI -------------------------------------------------------------- */
 
 /* Files one `mailwarden bounce` call will take on its command line is

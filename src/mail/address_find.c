@@ -38,7 +38,10 @@ static size_t find_local_start(const char *t, size_t k)
 		/* "\"john smith\"@example.com", on one line */
 		for (size_t j = k - 1; j > 0 && k - j <= MW_ADDRESS_LOCAL_MAX;
 		     j--) {
-			if (t[j - 1] == '\n' || t[j - 1] == '\r')
+			/* One line, and no control bytes: a NUL inside
+			 * would cut the returned string short. */
+			unsigned char c = (unsigned char)t[j - 1];
+			if (c < 0x20 && c != '\t')
 				break;
 			if (t[j - 1] == '"')
 				return j - 1 + 1 < k - 1 ? j - 1 : k;

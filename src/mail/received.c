@@ -492,7 +492,8 @@ static void finish_from(rparse *rp)
 	if (rp->helo.n) {
 		out->from_helo = keep(rp, rp->helo);
 		if (!rdns.n && !first_is_ip) {
-			const char *at = memchr(first.p, '@', first.n);
+			const char *at =
+				first.n ? memchr(first.p, '@', first.n) : NULL;
 			rdns = at ? mw_str_make(at + 1,
 						first.n -
 						    (size_t)(at + 1 - first.p))

@@ -431,6 +431,18 @@ static void test_is_valid(void **state)
 	assert_false(mw_address_is_valid(NULL, 0));
 }
 
+/* Found by fuzzing: a NUL inside a quoted local part used to be returned
+ * inside the address, so the C string ended before its '@'. */
+static void test_find_stops_quoted_local_part_at_control_bytes(void **state)
+{
+	(void)state;
+	static const char text[] = "\"\0\"@p.m";
+	size_t end = 0;
+	char *got = mw_address_find(&arena, text, sizeof text - 1, &end);
+	if (got)
+		assert_non_null(strchr(got, '@'));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,6 +472,7 @@ int main(void)
 	    cmocka_unit_test(test_find_in_diagnostic_texts),
 	    cmocka_unit_test(test_find_goes_on_after_end),
 	    cmocka_unit_test(test_is_valid),
+	    cmocka_unit_test(test_find_stops_quoted_local_part_at_control_bytes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

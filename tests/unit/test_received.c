@@ -846,6 +846,15 @@ static void test_trace_keeps_newest_hops_past_the_limit(void **state)
 	free(buf);
 }
 
+/* Found by fuzzing: a from-clause with only a HELO comment and no host. */
+static void test_from_clause_with_only_helo_comment(void **state)
+{
+	(void)state;
+	mw_received r = parse("from(helo=x) by mx.example.jp; 1 Jan 2020 00:00 +0000");
+	assert_string_equal(r.from_helo, "x");
+	assert_string_equal(r.by_host, "mx.example.jp");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -874,6 +883,7 @@ int main(void)
 	    cmocka_unit_test(test_trace_takes_auth_from_a_later_internal_hop),
 	    cmocka_unit_test(test_trace_ignores_auth_after_another_public_hop),
 	    cmocka_unit_test(test_trace_keeps_newest_hops_past_the_limit),
+	    cmocka_unit_test(test_from_clause_with_only_helo_comment),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
