@@ -71,6 +71,8 @@ done
 if [ -x scripts/fuzz.sh ]; then
 	run_suite "fuzz-replay" scripts/fuzz.sh replay
 fi
+# A private Postfix on loopback: the harness the milter tests stand on.
+run_suite "postfix-smoke" tests/e2e/postfix_smoke.sh
 # BATV tags against real Exim (fetched, not installed: see the script).
 run_suite "batv-exim" env BUILD=build tests/e2e/batv_exim.sh --require
 if [ -x tests/cli/run.sh ]; then
