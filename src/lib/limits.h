@@ -300,6 +300,12 @@
  * the seconds one large delete would take. */
 #define MW_STORE_EXPIRE_CHUNK 5000
 
+/* Largest step of one counter add, either way. Counts of messages,
+ * recipients and failures move by one or by a message's recipients;
+ * 10^12 leaves any honest caller room while a queue full of largest
+ * steps still sums far inside 64 bits. */
+#define MW_STORE_COUNTER_STEP_MAX 1000000000000LL
+
 /* Read connections the SQLite backend opens: reads come from the event
  * loop and from the HTTP server's threads; four let them run side by
  * side without one slow page read holding up a milter decision. */
