@@ -16,6 +16,7 @@ static const cli_verb *const verbs[] = {
     &cli_verb_trace,
     &cli_verb_bounce,
     &cli_verb_check_config,
+    &cli_verb_address,
 };
 #define NVERBS (sizeof verbs / sizeof verbs[0])
 
