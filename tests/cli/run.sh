@@ -101,5 +101,48 @@ check "over the size cap: still a bounce" json_is .is_bounce true "$tmp/big.json
 check "over the size cap: truncated" json_is .truncated true "$tmp/big.json"
 check "empty input: not a bounce, no crash" exit_is 1 "$mw" bounce /dev/null
 
+# --- check-config ----------------------------------------------------------
+cfg=tests/data/config
+check "check-config --help is a manual page" grep -q '^SYNOPSIS' <("$mw" check-config --help)
+check "check-config --keys lists every key" grep -q '^local_domains (list of domains, default: empty)$' <("$mw" check-config --keys)
+"$mw" check-config -n -v -c $cfg/good.conf >"$tmp/cc-out" 2>"$tmp/cc-err"; rc=$?
+check "check-config good file exits 0" test "$rc" -eq 0
+check "check-config good file: every key with its source" diff -q $cfg/good.expected "$tmp/cc-out"
+check "check-config good file: nothing on stderr" test ! -s "$tmp/cc-err"
+"$mw" check-config -n -c $cfg/bad.conf >"$tmp/cc-out" 2>"$tmp/cc-err"; rc=$?
+check "check-config bad file exits 2" test "$rc" -eq 2
+check "check-config bad file: FILE:LINE: key 'NAME': reason for each" diff -q $cfg/bad.expected "$tmp/cc-err"
+check "check-config bad file: nothing on stdout" test ! -s "$tmp/cc-out"
+check "check-config reads CRLF files" test "$("$mw" check-config -n -c $cfg/crlf.conf)" = "$cfg/crlf.conf: ok"
+check "check-config reads stdin" test "$("$mw" check-config -n -c - <$cfg/crlf.conf)" = "stdin: ok"
+check "check-config of a missing file exits 2" exit_is 2 "$mw" check-config -c "$tmp/none.conf"
+check "check-config names the missing file" grep -q "none.conf: cannot read" <("$mw" check-config -c "$tmp/none.conf" 2>&1)
+: >"$tmp/empty.conf"
+check "check-config empty file: defaults, ok" test "$("$mw" check-config -n -c "$tmp/empty.conf" 2>/dev/null)" = "$tmp/empty.conf: ok"
+check "check-config empty file: warns that nothing is protected" grep -q "no local domain" <("$mw" check-config -n -c "$tmp/empty.conf" 2>&1)
+head -c 10485760 /dev/zero | tr '\0' '#' >"$tmp/big.conf"
+check "check-config refuses a 10 MB file" exit_is 2 "$mw" check-config -n -c "$tmp/big.conf"
+printf '1 short\n' >"$tmp/batv.keys"
+printf 'local_domains = example.jp\nbatv_key_file = %s\nuser = root\n' "$tmp/batv.keys" >"$tmp/c.conf"
+check "check-config reads the BATV key file: short secret" grep -q "batv.keys:1: key 1: secret is 5 characters" <("$mw" check-config -c "$tmp/c.conf" 2>&1)
+printf '1 0123456789abcdef0123\n' >"$tmp/batv.keys"
+check "check-config with a good key file exits 0" exit_is 0 "$mw" check-config -c "$tmp/c.conf"
+check "check-config with an extra argument is bad usage" exit_is 2 "$mw" check-config extra-argument
+check "check-config with a bad option is bad usage" exit_is 2 "$mw" check-config --nope
+
+# --- address ---------------------------------------------------------------
+mkdir -p "$tmp/state"
+printf 'local_domains = example.jp\nstate_dir = %s\nbatv_mode = off\n' "$tmp/state" >"$tmp/a.conf"
+check "address --help is a manual page" grep -q '^SYNOPSIS' <("$mw" address --help)
+check "address retire exits 0" exit_is 0 "$mw" address retire old@example.jp -c "$tmp/a.conf"
+check "address receive-only exits 0" exit_is 0 "$mw" address receive-only Info@Example.JP -c "$tmp/a.conf"
+"$mw" address list --json -c "$tmp/a.conf" >"$tmp/addr.json"
+check "address list shows the retired address" grep -q 'old@example.jp' "$tmp/addr.json"
+check "address list shows receive-only, case folded" grep -q 'info@example.jp' "$tmp/addr.json"
+check "address restore exits 0" exit_is 0 "$mw" address restore old@example.jp -c "$tmp/a.conf"
+check "address list no longer shows a restored address" test "$("$mw" address list -c "$tmp/a.conf" | grep -c 'old@example.jp')" -eq 0
+check "address with no address is bad usage" exit_is 2 "$mw" address retire -c "$tmp/a.conf"
+check "address with an unknown action is bad usage" exit_is 2 "$mw" address frob x@example.jp -c "$tmp/a.conf"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
