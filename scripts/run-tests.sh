@@ -73,6 +73,10 @@ if [ -x scripts/fuzz.sh ]; then
 fi
 # A private Postfix on loopback: the harness the milter tests stand on.
 run_suite "postfix-smoke" tests/e2e/postfix_smoke.sh
+# The milter daemon against miltertest and raw-socket edges, then with a
+# private Postfix: tagging, tagged and untagged bounces, forged tags.
+run_suite "milter-miltertest" env BUILD=build tests/e2e/milter_miltertest.sh
+run_suite "milter-postfix" env BUILD=build tests/e2e/milter_postfix.sh
 # BATV tags against real Exim (fetched, not installed: see the script).
 run_suite "batv-exim" env BUILD=build tests/e2e/batv_exim.sh --require
 if [ -x tests/cli/run.sh ]; then
