@@ -95,7 +95,7 @@ const mw_cfg_key mw_cfg_keys[] = {
     K_DURATION(milter_timeout, "10m", 10, DAY,
 	       "idle time after which a milter connection is closed"),
     K_COUNT(milter_max_connections, "1000", 1, 100000,
-	    "milter connections served at once; more wait to be accepted"),
+	    "milter connections served at once; more are accepted and closed at once (logged)"),
     K_ENUM(milter_failure_action, "accept", failure_words,
 	   "answer when the store is down: accept or tempfail"),
     K_ENDPOINT(http_listen, MW_CFG_T_HOSTPORT, "127.0.0.1:8895",

@@ -34,18 +34,23 @@ static int syslog_facility(mw_cfg_facility f)
 	return LOG_MAIL;
 }
 
+void serve_log_level(const mw_config *cfg)
+{
+	static const mw_log_level levels[] = {
+	    [MW_CFG_LOG_ERROR] = MW_LOG_ERROR,
+	    [MW_CFG_LOG_WARNING] = MW_LOG_WARNING,
+	    [MW_CFG_LOG_INFO] = MW_LOG_INFO,
+	    [MW_CFG_LOG_DEBUG] = MW_LOG_DEBUG,
+	};
+	if ((size_t)cfg->log_level < sizeof levels / sizeof levels[0])
+		mw_log_set_level(levels[cfg->log_level]);
+}
+
 void serve_log_setup(const mw_config *cfg)
 {
-	mw_log_set_debug(cfg->log_level == MW_CFG_LOG_DEBUG);
-	if (cfg->log == MW_CFG_LOG_SYSLOG) {
-		mw_log_use_syslog(true);
-		/* log.c opens with LOG_MAIL; a second openlog() changes the
-		 * facility of every later line (syslog(3)). */
-		openlog("mailwarden", LOG_PID | LOG_NDELAY,
-			syslog_facility(cfg->syslog_facility));
-	} else {
-		mw_log_use_syslog(false);
-	}
+	serve_log_level(cfg);
+	mw_log_use_syslog(cfg->log == MW_CFG_LOG_SYSLOG,
+			  syslog_facility(cfg->syslog_facility));
 }
 
 void serve_raise_nofile(void)

@@ -65,6 +65,8 @@ void serve_reload(serve_state *st);
 /* -- the process (serve_env.c) -- */
 
 /* Log to stderr or syslog as cfg says, at its level. */
+/* Apply log_level (at start-up and on reload). */
+void serve_log_level(const mw_config *cfg);
 void serve_log_setup(const mw_config *cfg);
 /* Raise the soft limit on open files to the hard one: each milter
  * connection is a descriptor. */

@@ -214,7 +214,7 @@ void serve_reload(serve_state *st)
 	mw_listener_set_limits(st->listener,
 			       (size_t)cfg->milter_max_connections,
 			       (uint64_t)cfg->milter_timeout);
-	mw_log_set_debug(cfg->log_level == MW_CFG_LOG_DEBUG);
+	serve_log_level(cfg);
 	mw_info("reloaded %s: generation %lu in force for new transactions",
 		st->config_path, g->number);
 }

@@ -12,7 +12,7 @@
 #include <syslog.h>
 
 static const char *log_progname = "mailwarden";
-static bool log_debug_on;
+static mw_log_level log_level = MW_LOG_INFO;
 static bool log_syslog_on;
 
 void mw_log_init(const char *progname)
@@ -21,16 +21,17 @@ void mw_log_init(const char *progname)
 		log_progname = progname;
 }
 
-void mw_log_set_debug(bool on)
+void mw_log_set_level(mw_log_level level)
 {
-	log_debug_on = on;
+	log_level = level;
 }
 
-void mw_log_use_syslog(bool on)
+void mw_log_use_syslog(bool on, int facility)
 {
-	if (on && !log_syslog_on)
-		openlog(log_progname, LOG_PID | LOG_NDELAY, LOG_MAIL);
-	else if (!on && log_syslog_on)
+	/* openlog() again replaces the facility of every later line. */
+	if (on)
+		openlog(log_progname, LOG_PID | LOG_NDELAY, facility);
+	else if (log_syslog_on)
 		closelog();
 	log_syslog_on = on;
 }
@@ -55,18 +56,20 @@ static void log_line(int prio, const char *level, const char *fmt, va_list ap)
 
 void mw_debug(const char *fmt, ...)
 {
-	if (log_debug_on)
+	if (log_level >= MW_LOG_DEBUG)
 		LOG_WITH(LOG_DEBUG, "debug");
 }
 
 void mw_info(const char *fmt, ...)
 {
-	LOG_WITH(LOG_INFO, "info");
+	if (log_level >= MW_LOG_INFO)
+		LOG_WITH(LOG_INFO, "info");
 }
 
 void mw_warn(const char *fmt, ...)
 {
-	LOG_WITH(LOG_WARNING, "warning");
+	if (log_level >= MW_LOG_WARNING)
+		LOG_WITH(LOG_WARNING, "warning");
 }
 
 void mw_fatal(const char *fmt, ...)
