@@ -349,8 +349,11 @@ static char *msgid_copy(mw_arena *a, const char *v, size_t from, size_t to)
 	id = mw_arena_alloc(a, to - from + 1);
 	if (id == NULL)
 		return NULL;
+	/* RFC 5322's msg-id holds neither white space nor angle brackets:
+	 * stray ones ("<<id>", "< id >") are the writer's mistake. */
 	for (size_t i = from; i < to; i++)
-		if (!mw_is_space((unsigned char)v[i]) && v[i] != '\0')
+		if (!mw_is_space((unsigned char)v[i]) && v[i] != '\0' &&
+		    v[i] != '<' && v[i] != '>')
 			id[k++] = v[i];
 	id[k] = '\0';
 	return k > 0 ? id : NULL;

@@ -744,9 +744,19 @@ static void test_msgid_absent_gives_null(void **state)
 	assert_null(msgid("(only@comment)"));
 }
 
+/* Found by fuzzing: "<<" gave "<", an id that still had its bracket. */
+static void test_msgid_never_keeps_angle_brackets(void **state)
+{
+	(void)state;
+	assert_null(mw_header_msgid(&arena, "<<", 2));
+	assert_string_equal(mw_header_msgid(&arena, "<<a@b>>", 7), "a@b");
+	assert_string_equal(mw_header_msgid(&arena, "<a@b", 4), "a@b");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_msgid_never_keeps_angle_brackets),
 	    cmocka_unit_test(test_splits_fields_in_order_with_names_as_written),
 	    cmocka_unit_test(test_body_offset_is_exact_for_lf),
 	    cmocka_unit_test(test_body_offset_is_exact_for_crlf),
