@@ -4,7 +4,9 @@
 #   make test       install what is missing, build, run every test: unit
 #                   tests (plain and under ASan+UBSan), the Sisimai corpus
 #                   check, the fuzz corpora replayed
-#   make demo       install what is missing, build, run the demo
+#   make demo       install what is missing, build, run the demo (it keeps
+#                   a private Postfix and mailwarden running on loopback)
+#   make demo-stop  stop them
 #   make fuzz       run each fuzz target for FUZZ_SECONDS (default 60)
 #   make bench      benchmarks against their baselines (bench/README.md)
 #   make deps       install the Debian packages the build and tests need
@@ -58,7 +60,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CORPUS_TEST := $(BUILD)/tests/corpus_sisimai
 
-.PHONY: all lib tests test unit deps demo fuzz fuzz-build fuzz-replay bench \
+.PHONY: all lib tests test unit deps demo demo-stop fuzz fuzz-build fuzz-replay bench \
         format clean check-corpus
 
 all: $(BIN)
@@ -99,6 +101,9 @@ test: deps
 demo: deps
 	$(MAKE) all
 	scripts/demo.sh
+
+demo-stop:
+	scripts/demo-stop.sh
 
 # Fuzzing: clang's libFuzzer with ASan+UBSan, the library rebuilt for it.
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)

@@ -13,7 +13,7 @@ PACKAGES="
 build-essential pkg-config jq
 libjansson-dev libcmocka-dev libssl-dev libuv1-dev libsqlite3-dev
 clang libclang-rt-14-dev
-postfix swaks miltertest
+postfix swaks miltertest sqlite3
 libsisimai-perl libgmime-3.0-dev libmilter-dev
 "
 
