@@ -28,6 +28,7 @@ typedef struct cli_verb {
 
 extern const cli_verb cli_verb_trace;
 extern const cli_verb cli_verb_bounce;
+extern const cli_verb cli_verb_batv;
 extern const cli_verb cli_verb_serve;
 extern const cli_verb cli_verb_check_config;
 extern const cli_verb cli_verb_address;

@@ -15,6 +15,7 @@
 static const cli_verb *const verbs[] = {
     &cli_verb_trace,
     &cli_verb_bounce,
+    &cli_verb_batv,
     &cli_verb_serve,
     &cli_verb_check_config,
     &cli_verb_address,

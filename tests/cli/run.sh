@@ -144,5 +144,23 @@ check "address list no longer shows a restored address" test "$("$mw" address li
 check "address with no address is bad usage" exit_is 2 "$mw" address retire -c "$tmp/a.conf"
 check "address with an unknown action is bad usage" exit_is 2 "$mw" address frob x@example.jp -c "$tmp/a.conf"
 
+# --- batv --------------------------------------------------------------
+# The known answer of docs/batv.md, checked against Exim 4.96 and openssl.
+printf '3 correct horse battery staple\n' >"$tmp/k.keys"
+day=1699920000 # 2023-11-14, day 19675
+check "batv --help is a manual page" grep -q '^SYNOPSIS' <("$mw" batv --help)
+check "batv sign gives Exim's tag" test "$("$mw" batv sign user@example.jp -k "$tmp/k.keys" --now $day)" = "prvs=3682f46a10=user@example.jp"
+check "batv verify: valid" test "$("$mw" batv verify prvs=3682f46a10=user@example.jp -k "$tmp/k.keys" --now $day)" = "valid user@example.jp"
+check "batv verify: valid on its 7th day" exit_is 0 "$mw" batv verify prvs=3682f46a10=user@example.jp -k "$tmp/k.keys" --now $((day + 7 * 86400))
+check "batv verify: expired on the 8th day" test "$("$mw" batv verify prvs=3682f46a10=user@example.jp -k "$tmp/k.keys" --now $((day + 8 * 86400)))" = "expired user@example.jp"
+check "batv verify: a changed hash is bad-hash, exit 1" exit_is 1 "$mw" batv verify prvs=3682f46a11=user@example.jp -k "$tmp/k.keys" --now $day
+check "batv verify: untagged is no-tag, exit 1" exit_is 1 "$mw" batv verify user@example.jp -k "$tmp/k.keys"
+check "batv sign: an already tagged address exits 1" exit_is 1 "$mw" batv sign prvs=3682f46a10=user@example.jp -k "$tmp/k.keys"
+check "batv sign: not an address exits 2" exit_is 2 "$mw" batv sign nodomain -k "$tmp/k.keys"
+check "batv: a missing key file exits 2" exit_is 2 "$mw" batv sign a@example.jp -k "$tmp/none.keys"
+printf 'local_domains = example.jp\nbatv_key_file = %s\n' "$tmp/k.keys" >"$tmp/b.conf"
+check "batv: keys from the configuration" test "$("$mw" batv sign user@example.jp -c "$tmp/b.conf" --now $day)" = "prvs=3682f46a10=user@example.jp"
+check "batv: bad verb is bad usage" exit_is 2 "$mw" batv frob a@example.jp -k "$tmp/k.keys"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
