@@ -77,6 +77,10 @@ run_suite "postfix-smoke" tests/e2e/postfix_smoke.sh
 # private Postfix: tagging, tagged and untagged bounces, forged tags.
 run_suite "milter-miltertest" env BUILD=build tests/e2e/milter_miltertest.sh
 run_suite "milter-postfix" env BUILD=build tests/e2e/milter_postfix.sh
+# The backscatter shield's story with real Postfix: tagging, 5,000 forged
+# bounces refused, genuine ones delivered, flood and digest, retired
+# addresses, kill -9 in the middle of a run.
+run_suite "backscatter-e2e" env BUILD=build tests/e2e/backscatter.sh
 # BATV tags against real Exim (fetched, not installed: see the script).
 run_suite "batv-exim" env BUILD=build tests/e2e/batv_exim.sh --require
 if [ -x tests/cli/run.sh ]; then
