@@ -136,7 +136,7 @@ PF_MILTER="inet:127.0.0.1:$PM"
 PF_MILTER_DEFAULT_ACTION=tempfail
 pf_create
 # shellcheck disable=SC2016 # ${1} is Postfix's, not the shell's
-printf '%s\n' '/^prvs=[0-9]{4}[0-9a-f]{6}=(.+)$/	${1}' >"$PF_CONF/prvs.regexp"
+printf '%s\n' '/^prvs=[0-9]{4}[0-9a-f]{6}=(.+@example\.jp)$/	${1}' >"$PF_CONF/prvs.regexp"
 pf_set "virtual_alias_maps = regexp:$PF_CONF/prvs.regexp" "myhostname = $DEMO_HOST" ||
 	e2e_die "postconf virtual_alias_maps failed"
 

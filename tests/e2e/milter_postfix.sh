@@ -73,7 +73,7 @@ pf_create
 # makes every tagged form of its addresses valid with a regexp alias
 # (docs/daemon.md), and mailwarden then judges the tag at RCPT.
 cat >"$PF_CONF/prvs.regexp" <<'EOF'
-/^prvs=[0-9]{4}[0-9a-f]{6}=(.+)$/	${1}
+/^prvs=[0-9]{4}[0-9a-f]{6}=(.+@example\.jp)$/	${1}
 EOF
 pf_set "virtual_alias_maps = regexp:$PF_CONF/prvs.regexp" ||
 	e2e_die "postconf virtual_alias_maps failed"
