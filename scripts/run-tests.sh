@@ -41,8 +41,8 @@ run_suite() { # NAME COMMAND...
 	read -r p f < <(count_cmocka "$out")
 	# Plain "N passed, N failed" lines (corpus check, fuzz replay).
 	local pp pf
-	pp=$(sed -n 's/^[a-z-]*:\{0,1\} *\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$out" | tail -n1)
-	pf=$(sed -n 's/^[a-z-]*:\{0,1\} *\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$out" | tail -n1)
+	pp=$(sed -n 's/^[a-z0-9-]*:\{0,1\} *\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$out" | tail -n1)
+	pf=$(sed -n 's/^[a-z0-9-]*:\{0,1\} *\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$out" | tail -n1)
 	if [ -n "$pp" ]; then p=$((p + pp)); f=$((f + pf)); fi
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; fi
