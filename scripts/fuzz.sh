@@ -73,10 +73,20 @@ replay_one() { # NAME -> 0 when every input ran clean
 		printf '%-16s ok    %d inputs\n' "$name" "${#files[@]}"
 		return 0
 	fi
-	local last
-	last=$(sed -n 's/^Running: //p' "$log" | tail -n1)
-	printf '%-16s FAIL  on %s  (see %s)\n' "$name" "${last:-?}" "$log"
-	grep -m3 -E 'ERROR: |runtime error|contract broken' "$log" | sed 's/^/    /'
+	# libFuzzer stops at the first crash: run each input alone to name
+	# every one that fails, with its first error line.
+	local f bad=0 detail=""
+	for f in "${files[@]}"; do
+		"$bin" "${COMMON_FLAGS[@]}" "$f" >"$log.one" 2>&1 && continue
+		bad=$((bad + 1))
+		detail+="    $f"$'\n'
+		detail+=$(grep -m1 -E 'ERROR: |runtime error|contract broken' \
+			"$log.one" | sed 's/^/      /')$'\n'
+		cat "$log.one" >>"$log"
+	done
+	rm -f "$log.one"
+	printf '%-16s FAIL  %d of %d inputs crash  (see %s)\n%s' "$name" \
+		"$bad" "${#files[@]}" "$log" "$detail"
 	return 1
 }
 
@@ -125,7 +135,7 @@ describe() { # NAME FILE
 	out=$(timeout 60 "$BIN/fuzz_$1" -timeout=10 -rss_limit_mb=2048 "$2" 2>&1)
 	{
 		grep -m1 -E 'runtime error|contract broken|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' <<<"$out"
-		grep -m1 -E ' in [A-Za-z_0-9]+ [^ ]*/(src|fuzz)/[^ /]+\.c:[0-9]+' <<<"$out"
+		grep -m1 -E ' in [A-Za-z_0-9]+ [^ ]*/(src|fuzz)/[^ ]+\.c:[0-9]+' <<<"$out"
 	} | sed 's/^ */      /'
 }
 
