@@ -424,6 +424,10 @@ static size_t phrase_text(lexer *lx, span r, char *out, size_t k)
 			char c = lx->s[j];
 			size_t q = c == '"' ? quoted_end(lx, j) : 0;
 			size_t jis = c == 0x1b ? jis_end(lx, j) : 0;
+			/* Only what lies inside this token is copied: the
+			 * buffer is sized for the phrase, not the value. */
+			if (q > w.e)
+				q = 0;
 			if (jis && jis <= w.e) {
 				memcpy(out + k, lx->s + j, jis - j);
 				k += jis - j;

@@ -372,7 +372,12 @@ static void clause_value(rparse *rp, mw_str w)
 		break;
 	case CL_FOR: {
 		mw_str f = strip_angles(strip_trailing(w, ",;"));
-		if (!memchr(f.p, ' ', f.n) && !memchr(f.p, '\t', f.n))
+		/* An address has no blanks, and no brackets once stripped:
+		 * "for < <>" names nobody. */
+		bool plain = f.n && !memchr(f.p, ' ', f.n) &&
+			     !memchr(f.p, '\t', f.n) && !memchr(f.p, '<', f.n) &&
+			     !memchr(f.p, '>', f.n);
+		if (plain)
 			out->for_addr = keep(rp, f);
 		break;
 	}

@@ -443,6 +443,17 @@ static void test_find_stops_quoted_local_part_at_control_bytes(void **state)
 		assert_non_null(strchr(got, '@'));
 }
 
+/* Found by fuzzing: a quoted string running past the end of its token
+ * was copied whole into a buffer sized for the phrase. */
+static void test_quote_running_past_its_token_stays_in_bounds(void **state)
+{
+	(void)state;
+	static const char v[] = "Nobody\"x <a@example.jp>, \"tail";
+	const mw_address *a = mw_address_parse_one(&arena, v, sizeof v - 1);
+	if (a && a->display)
+		assert_true(strlen(a->display) <= sizeof v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +484,7 @@ int main(void)
 	    cmocka_unit_test(test_find_goes_on_after_end),
 	    cmocka_unit_test(test_is_valid),
 	    cmocka_unit_test(test_find_stops_quoted_local_part_at_control_bytes),
+	    cmocka_unit_test(test_quote_running_past_its_token_stays_in_bounds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -855,6 +855,14 @@ static void test_from_clause_with_only_helo_comment(void **state)
 	assert_string_equal(r.by_host, "mx.example.jp");
 }
 
+/* Found by fuzzing: "for < <>" left a bracket as the for-address. */
+static void test_for_clause_of_brackets_names_nobody(void **state)
+{
+	(void)state;
+	mw_received r = parse("from a by b for < <>; 1 Jan 2020 00:00 +0000");
+	assert_null(r.for_addr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -884,6 +892,7 @@ int main(void)
 	    cmocka_unit_test(test_trace_ignores_auth_after_another_public_hop),
 	    cmocka_unit_test(test_trace_keeps_newest_hops_past_the_limit),
 	    cmocka_unit_test(test_from_clause_with_only_helo_comment),
+	    cmocka_unit_test(test_for_clause_of_brackets_names_nobody),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
