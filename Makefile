@@ -114,7 +114,7 @@ fuzz-build:
 	  SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
 	  build/fuzz/libmailwarden.a $(FUZZ_BIN)
 
-build/fuzz/fuzz_%: fuzz/fuzz_%.c build/fuzz/libmailwarden.a
+build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_check.h build/fuzz/libmailwarden.a
 	clang $(CSTD) $(WARN) -O1 -g -Isrc $(PKG_CFLAGS) \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	  -o $@ $< build/fuzz/libmailwarden.a $(PKG_LIBS)

@@ -8,7 +8,8 @@
  * specials in display names, addresses without angle brackets, angle
  * brackets without display names, a display name in raw 8-bit or RFC 2047
  * (decoded to UTF-8), comments anywhere, "rfc822;" type prefixes, stray
- * semicolons, a trailing dot, quoted local parts. Domains are lower-cased;
+ * semicolons, a trailing dot, quoted local parts. Domains are lower-cased
+ * (a domain literal's "IPv6:" tag is kept as written);
  * local parts keep their case (they may be case-sensitive) but lose the
  * quotes of a quoted local part only when that changes nothing. Source
  * routes ("<@a,@b:user@c>") are dropped to the final address. An entry with
