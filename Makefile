@@ -29,9 +29,11 @@ CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Wpointer-arith -Wcast-qual
 OPT     ?= -O2 -g
-PKGS    := jansson libcrypto sqlite3 libuv
+PKGS    := jansson libcrypto sqlite3 libuv libmicrohttpd libmaxminddb
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libzxcvbn ships no .pc file (Debian builds it static, with its
+# dictionaries inside); it needs libm.
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzxcvbn -lm
 
 ifeq ($(SANITIZE),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -44,7 +46,8 @@ CFLAGS   := $(CSTD) $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS)
 LDFLAGS  := $(SANFLAGS)
 
 # The library: everything below the CLI, in dependency order.
-LIB_DIRS := src/lib src/mail src/batv src/milter src/daemon src/store src/shield
+LIB_DIRS := src/lib src/mail src/batv src/policy src/store src/guard src/milter src/http \
+            src/daemon src/shield
 # LIB_SKIP: files to leave out while someone else's work in progress does
 # not compile (e.g. make LIB_SKIP=src/mail/mime.c BUILD=build/mine ...).
 LIB_SKIP ?=

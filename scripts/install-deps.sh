@@ -8,13 +8,18 @@ set -eu
 # Build and unit tests; fuzzing (clang, libFuzzer's runtime); the daemon's
 # libraries (libuv, SQLite); end-to-end peers (Postfix with smtp-source and
 # smtp-sink, swaks, miltertest); benchmarks' baselines (Sisimai, GMime,
-# Sendmail's libmilter for the no-op filter).
+# Sendmail's libmilter for the no-op filter); the account guard's libraries
+# (libmicrohttpd, libmaxminddb and the Perl writer tests build databases
+# with, libzxcvbn) and its peer (Dovecot, reached with curl); wrk for the
+# auth-policy benchmark.
 PACKAGES="
 build-essential pkg-config jq
 libjansson-dev libcmocka-dev libssl-dev libuv1-dev libsqlite3-dev
 clang libclang-rt-14-dev
 postfix swaks miltertest sqlite3
 libsisimai-perl libgmime-3.0-dev libmilter-dev
+libmicrohttpd-dev libmaxminddb-dev libmaxmind-db-writer-perl libzxcvbn-dev
+dovecot-core dovecot-imapd dovecot-pop3d curl wrk
 "
 
 missing=""

@@ -58,6 +58,14 @@ typedef enum mw_cfg_batv_mode {
 	MW_CFG_BATV_ENFORCE, /* sign; refuse bounces without proof */
 } mw_cfg_batv_mode;
 
+/* What else happens when an account goes over a send limit (the message
+ * over it always gets 451 4.7.1). */
+typedef enum mw_cfg_limit_action {
+	MW_CFG_LIMIT_ALERT = 0,		   /* tell the user and the admin */
+	MW_CFG_LIMIT_BLOCK_UNTIL_TOMORROW, /* and refuse until 00:00 UTC */
+	MW_CFG_LIMIT_BLOCK_UNTIL_ADMIN,	   /* and suspend until unlocked */
+} mw_cfg_limit_action;
+
 typedef enum mw_cfg_log_target {
 	MW_CFG_LOG_STDERR = 0,
 	MW_CFG_LOG_SYSLOG,
@@ -175,6 +183,22 @@ typedef struct mw_config {
 	/* the account guard */
 	const char *geoip_country_db;
 	const char *geoip_asn_db;
+	const char *auth_policy_secret; /* NULL: none asked */
+	int64_t history_keep_count;
+	int64_t history_keep_days;
+	int64_t send_limit_messages_hour;
+	int64_t send_limit_recipients_hour;
+	int64_t send_limit_recipients_day;
+	mw_cfg_limit_action send_limit_action;
+	int64_t takeover_threshold;
+	bool login_alerts;
+	int64_t login_alert_interval;
+	int64_t bruteforce_window;
+	int64_t bruteforce_ip_delay_after;
+	int64_t bruteforce_ip_reject_after;
+	int64_t bruteforce_account_delay_after;
+	int64_t bruteforce_account_reject_after;
+	int64_t bruteforce_delay_max;
 	bool unlock_on_password_change;
 	const char *breached_passwords_file;
 

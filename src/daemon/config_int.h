@@ -26,6 +26,7 @@ typedef enum mw_cfg_type {
 	MW_CFG_T_HOSTPORT,  /* HOST:PORT */
 	MW_CFG_T_STORE,	    /* sqlite or redis://HOST:PORT */
 	MW_CFG_T_USER,	    /* a login name */
+	MW_CFG_T_SECRET,    /* a shared secret, never printed */
 	MW_CFG_T_COUNT_OF_TYPES
 } mw_cfg_type;
 

@@ -30,6 +30,8 @@
 	{#f, type, def, at, lo, hi, words, flags, doc}
 #define K_PATH(f, def, flags, doc) \
 	ROW(f, MW_CFG_T_PATH, def, AT(f, const char *), 0, 0, NULL, flags, doc)
+#define K_SECRET(f, doc) \
+	ROW(f, MW_CFG_T_SECRET, "", AT(f, const char *), 0, 0, NULL, MW_CFG_OPTIONAL, doc)
 #define K_USER(f, def, doc) \
 	ROW(f, MW_CFG_T_USER, def, AT(f, const char *), 0, 0, NULL, 0, doc)
 #define K_BOOL(f, def, doc) \
@@ -69,6 +71,8 @@ static const char *const facility_words[] = {
     "local4", "local5", "local6", "local7", NULL};
 static const char *const failure_words[] = {"accept", "tempfail", NULL};
 static const char *const batv_words[] = {"off", "tag", "enforce", NULL};
+static const char *const limit_action_words[] = {
+    "alert", "block_until_tomorrow", "block_until_admin", NULL};
 
 const mw_cfg_key mw_cfg_keys[] = {
     /* the process */
@@ -150,6 +154,47 @@ const mw_cfg_key mw_cfg_keys[] = {
 	   "MaxMind-format country database; empty: countries unknown"),
     K_PATH(geoip_asn_db, "", MW_CFG_OPTIONAL,
 	   "MaxMind-format ASN database; empty: ASNs unknown"),
+    K_SECRET(auth_policy_secret,
+	     "secret Dovecot must send as 'X-API-Key: SECRET' "
+	     "(auth_policy_server_api_header); empty: none asked"),
+    K_COUNT(history_keep_count, "1000", 100, 100000,
+	    "logins and submissions kept per account, newest first"),
+    K_COUNT(history_keep_days, "731", 30, 3653,
+	    "days logins and submissions are kept"),
+    K_COUNT(send_limit_messages_hour, "200", 1, 1000000,
+	    "messages one account may send in an hour (default; "
+	    "mailwarden account limit overrides it per account)"),
+    K_COUNT(send_limit_recipients_hour, "500", 1, 1000000,
+	    "recipients one account may send to in an hour"),
+    K_COUNT(send_limit_recipients_day, "2000", 1, 10000000,
+	    "recipients one account may send to in a day"),
+    K_ENUM(send_limit_action, "alert", limit_action_words,
+	   "besides 451 for the message over the limit: alert, "
+	   "block_until_tomorrow or block_until_admin"),
+    K_COUNT(takeover_threshold, "100", 10, 10000,
+	    "takeover score at which an account's sending is suspended "
+	    "(docs/guard.md gives the score)"),
+    K_BOOL(login_alerts, "yes",
+	   "mail the user when they log in from a new country, network "
+	   "or device"),
+    K_DURATION(login_alert_interval, "1h", MINUTE, 7 * DAY,
+	       "at most one login alert per account in this time"),
+    K_DURATION(bruteforce_window, "15m", MINUTE, DAY,
+	       "window in which failed logins are counted"),
+    K_COUNT(bruteforce_ip_delay_after, "5", 1, 100000,
+	    "failures from one address in the window before its logins "
+	    "are delayed"),
+    K_COUNT(bruteforce_ip_reject_after, "30", 1, 100000,
+	    "failures from one address in the window before its logins "
+	    "are refused"),
+    K_COUNT(bruteforce_account_delay_after, "10", 1, 100000,
+	    "failures on one account in the window before logins from "
+	    "unknown places are delayed"),
+    K_COUNT(bruteforce_account_reject_after, "100", 1, 100000,
+	    "failures on one account in the window before logins from "
+	    "unknown places are refused"),
+    K_DURATION(bruteforce_delay_max, "5s", 1, 60,
+	       "longest delay the auth-policy answer asks Dovecot for"),
     K_BOOL(unlock_on_password_change, "yes",
 	   "lift a suspension when the user logs in with a new password "
 	   "from a known country"),

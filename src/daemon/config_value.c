@@ -322,6 +322,42 @@ static bool read_user(const mw_cfg_key *k, mw_str v, mw_cfg_ctx *ctx,
 	return true;
 }
 
+/* A shared secret: printable ASCII without blanks, so that it can be
+ * written into an HTTP header unchanged, and long enough not to be
+ * guessed in the time a log line takes to be noticed. */
+static bool read_secret(const mw_cfg_key *k, mw_str v, mw_cfg_ctx *ctx,
+			void *slot)
+{
+	(void)k;
+	bool ok = v.n >= MW_CFG_SECRET_MIN && v.n <= MW_CFG_SECRET_MAX;
+	for (size_t i = 0; ok && i < v.n; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+		ok = c > ' ' && c < 0x7f;
+	}
+	if (!ok) {
+		/* Never quote the value: it is a secret, even when wrong. */
+		mw_cfg_fail(ctx,
+			    "not a usable secret (%d to %d printable ASCII "
+			    "characters, no blanks)",
+			    MW_CFG_SECRET_MIN, MW_CFG_SECRET_MAX);
+		return false;
+	}
+	char *s = mw_arena_strndup(ctx->arena, v.p, v.n);
+	if (!s)
+		return false;
+	*(const char **)slot = s;
+	return true;
+}
+
+/* check-config prints every value; a secret shows only that it is set. */
+static mw_status write_secret(const mw_cfg_key *k, const void *slot,
+			      mw_buf *out)
+{
+	(void)k;
+	const char *s = *(const char *const *)slot;
+	return mw_buf_puts(out, s ? "(set, not shown)" : "");
+}
+
 /* -- the dispatcher --------------------------------------------------- */
 
 typedef struct cfg_type {
@@ -358,6 +394,8 @@ static const cfg_type types[MW_CFG_T_COUNT_OF_TYPES] = {
     [MW_CFG_T_STORE] = {"store", "sqlite or redis://HOST:PORT",
 			mw_cfg_read_store, mw_cfg_write_store},
     [MW_CFG_T_USER] = {"user name", "a user name", read_user, write_cstr},
+    [MW_CFG_T_SECRET] = {"secret", "a secret of printable characters",
+			 read_secret, write_secret},
 };
 
 const char *mw_cfg_type_name(mw_cfg_type t)

@@ -339,6 +339,12 @@
  * and the defaults, with the arena's chunk overhead, stay well under. */
 #define MW_CONFIG_MEMORY_MAX ((size_t)8 * 1024 * 1024)
 
+/* Length of a shared secret (auth_policy_secret). 16 characters of a
+ * generated secret are beyond guessing over HTTP; 256 is more than any
+ * generator writes and keeps the header Dovecot sends short. */
+#define MW_CFG_SECRET_MIN 16
+#define MW_CFG_SECRET_MAX 256
+
 /* -- backscatter shield ----------------------------------------------- */
 
 /* Memory one shield verdict may hold: its reply text, a header and the
@@ -380,6 +386,19 @@
  * wait minutes; our server is on loopback and the daemon's tick must not
  * hang, so 30 seconds, after which the notice is retried a tick later. */
 #define MW_SMTP_TIMEOUT_MS 30000
+
+/* -- account guard ---------------------------------------------------- */
+
+/* One field of an auth-policy request other than the login: Dovecot's
+ * pwhash is a truncated hex hash (12 characters by default), protocols
+ * are short words, device and session ids are Dovecot's own tokens. 255
+ * holds every real one; a longer one is refused, not cut, so that two
+ * different values can never be taken for one. */
+#define MW_LOGIN_FIELD_MAX 255
+
+/* The text of an auth-policy answer. Dovecot shows it to the client on a
+ * reject: one line, short enough for any IMAP client's status bar. */
+#define MW_LOGIN_MSG_MAX 255
 
 /* -- CLI -------------------------------------------------------------- */
 

@@ -16,21 +16,6 @@
 #include "lib/str.h"
 #include "shield/shield_int.h"
 
-/* -- the verdict ------------------------------------------------------ */
-
-void mw_verdict_init(mw_verdict *v)
-{
-	memset(v, 0, sizeof *v);
-	v->kind = MW_VERDICT_CONTINUE;
-	mw_arena_init(&v->arena, MW_SHIELD_VERDICT_MEMORY);
-}
-
-void mw_verdict_free(mw_verdict *v)
-{
-	mw_arena_free(&v->arena);
-	mw_verdict_init(v);
-}
-
 /* -- life cycle ------------------------------------------------------- */
 
 static void our_host_name(const mw_config *cfg, char *out, size_t outsz)
