@@ -400,6 +400,14 @@
  * reject: one line, short enough for any IMAP client's status bar. */
 #define MW_LOGIN_MSG_MAX 255
 
+/* A composed guard notice: two languages, a score's signals and up to
+ * MW_NOTICE_LOGINS_MAX lines of evidence stay within a few kilobytes. */
+#define MW_NOTICE_MAX ((size_t)64 * 1024)
+
+/* Logins and submissions shown as evidence in one notice: enough to see
+ * an attack's pattern, few enough to read on a phone. */
+#define MW_NOTICE_LOGINS_MAX 20
+
 /* -- CLI -------------------------------------------------------------- */
 
 /* Files one `mailwarden bounce` call will take on its command line is
