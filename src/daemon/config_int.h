@@ -99,6 +99,9 @@ bool mw_cfg_uint(mw_str s, int64_t *out);
 /* An absolute path without blanks or control bytes, at most max bytes;
  * says why not through ctx. */
 bool mw_cfg_path_ok(mw_cfg_ctx *ctx, mw_str v, size_t max);
+/* Is v 1 to max letters, digits, '.', '_' and '-' (a daemon or user
+ * name)? */
+bool mw_cfg_word_ok(mw_str v, size_t max);
 
 /* Is d (lower case or not, no trailing dot) a host or domain name: LDH
  * labels of 1..63, at most 253 in all, not ending in a numeric label? If

@@ -86,6 +86,45 @@ static void *alloc_items(mw_str v, mw_cfg_ctx *ctx, size_t size, size_t *n)
 	return mw_arena_calloc(ctx->arena, *n ? *n : 1, size);
 }
 
+/* Reads one item into the arena; NULL after reporting why (item_fail),
+ * or after running out of memory. */
+typedef char *(*item_reader)(mw_str item, mw_cfg_ctx *ctx);
+
+/* The items of v, each through read, into an array of *got strings, or
+ * NULL: every bad item is reported, and the list is taken only when none
+ * was bad. */
+static const char **read_string_list(mw_str v, mw_cfg_ctx *ctx,
+				     item_reader read, size_t *got_out)
+{
+	size_t n;
+	const char **items = alloc_items(v, ctx, sizeof *items, &n);
+	if (!items)
+		return NULL;
+	size_t pos = 0, got = 0;
+	mw_str item;
+	while (next_item(v, &pos, &item)) {
+		char *s = read(item, ctx);
+		if (s)
+			items[got++] = s;
+	}
+	report_rest(ctx);
+	if (ctx->failed || got < n)
+		return NULL;
+	*got_out = got;
+	return items;
+}
+
+static bool read_list_into(mw_str v, mw_cfg_ctx *ctx, item_reader read,
+			   void *slot)
+{
+	size_t n;
+	const char **items = read_string_list(v, ctx, read, &n);
+	if (!items)
+		return false;
+	*(mw_cfg_strings *)slot = (mw_cfg_strings){items, n};
+	return true;
+}
+
 /* -- domains ---------------------------------------------------------- */
 
 static bool label_ok(mw_str l, char why[MW_CFG_WHY_MAX])
@@ -190,23 +229,13 @@ bool mw_cfg_read_domains(const mw_cfg_key *k, mw_str v, mw_cfg_ctx *ctx,
 {
 	(void)k;
 	size_t n;
-	const char **items = alloc_items(v, ctx, sizeof *items, &n);
+	const char **items = read_string_list(v, ctx, read_domain, &n);
 	if (!items)
 		return false;
-	size_t pos = 0, got = 0;
-	mw_str item;
-	while (next_item(v, &pos, &item)) {
-		char *d = read_domain(item, ctx);
-		if (d)
-			items[got++] = d;
-	}
-	report_rest(ctx);
-	if (ctx->failed)
-		return false;
 	/* Sorted and unique, for a binary search on every RCPT. */
-	qsort(items, got, sizeof *items, cmp_cstr);
+	qsort(items, n, sizeof *items, cmp_cstr);
 	size_t uniq = 0;
-	for (size_t i = 0; i < got; i++)
+	for (size_t i = 0; i < n; i++)
 		if (uniq == 0 || strcmp(items[uniq - 1], items[i]) != 0)
 			items[uniq++] = items[i];
 	*(mw_cfg_strings *)slot = (mw_cfg_strings){items, uniq};
@@ -215,41 +244,24 @@ bool mw_cfg_read_domains(const mw_cfg_key *k, mw_str v, mw_cfg_ctx *ctx,
 
 /* -- names ------------------------------------------------------------ */
 
+static char *read_name(mw_str item, mw_cfg_ctx *ctx)
+{
+	if (!mw_cfg_word_ok(item, 64)) {
+		char q[MW_CFG_QUOTE_MAX];
+		item_fail(ctx,
+			  "'%s' is not a name (letters, digits, '.', '_', "
+			  "'-'; at most 64)%s",
+			  mw_cfg_quote(item, q), mw_cfg_hint(ctx->value));
+		return NULL;
+	}
+	return mw_arena_strndup(ctx->arena, item.p, item.n);
+}
+
 bool mw_cfg_read_names(const mw_cfg_key *k, mw_str v, mw_cfg_ctx *ctx,
 		       void *slot)
 {
 	(void)k;
-	size_t n;
-	const char **items = alloc_items(v, ctx, sizeof *items, &n);
-	if (!items)
-		return false;
-	size_t pos = 0, got = 0;
-	mw_str item;
-	while (next_item(v, &pos, &item)) {
-		bool ok = item.n <= 64;
-		for (size_t i = 0; ok && i < item.n; i++) {
-			unsigned char c = (unsigned char)item.p[i];
-			ok = mw_is_alnum(c) || c == '.' || c == '_' || c == '-';
-		}
-		if (!ok) {
-			char q[MW_CFG_QUOTE_MAX];
-			item_fail(ctx,
-				  "'%s' is not a name (letters, digits, "
-				  "'.', '_', '-'; at most 64)%s",
-				  mw_cfg_quote(item, q),
-				  mw_cfg_hint(ctx->value));
-			continue;
-		}
-		char *s = mw_arena_strndup(ctx->arena, item.p, item.n);
-		if (!s)
-			return false;
-		items[got++] = s;
-	}
-	report_rest(ctx);
-	if (ctx->failed)
-		return false;
-	*(mw_cfg_strings *)slot = (mw_cfg_strings){items, got};
-	return true;
+	return read_list_into(v, ctx, read_name, slot);
 }
 
 /* -- addresses -------------------------------------------------------- */
@@ -327,22 +339,7 @@ bool mw_cfg_read_addresses(const mw_cfg_key *k, mw_str v, mw_cfg_ctx *ctx,
 			   void *slot)
 {
 	(void)k;
-	size_t n;
-	const char **items = alloc_items(v, ctx, sizeof *items, &n);
-	if (!items)
-		return false;
-	size_t pos = 0, got = 0;
-	mw_str item;
-	while (next_item(v, &pos, &item)) {
-		char *s = read_one_address(item, ctx);
-		if (s)
-			items[got++] = s;
-	}
-	report_rest(ctx);
-	if (ctx->failed)
-		return false;
-	*(mw_cfg_strings *)slot = (mw_cfg_strings){items, got};
-	return true;
+	return read_list_into(v, ctx, read_one_address, slot);
 }
 
 mw_status mw_cfg_write_strings(const mw_cfg_key *k, const void *slot,

@@ -298,16 +298,22 @@ static mw_status write_enum(const mw_cfg_key *k, const void *slot, mw_buf *out)
 
 /* What useradd and systemd accept: letters, digits, '.', '_', '-', not
  * starting with '-', at most 32 characters. */
-static bool read_user(const mw_cfg_key *k, mw_str v, mw_cfg_ctx *ctx,
-		      void *slot)
+bool mw_cfg_word_ok(mw_str v, size_t max)
 {
-	(void)k;
-	bool ok = v.n <= 32 && v.p[0] != '-';
+	bool ok = v.n > 0 && v.n <= max;
 	for (size_t i = 0; ok && i < v.n; i++) {
 		unsigned char c = (unsigned char)v.p[i];
 		ok = mw_is_alnum(c) || c == '.' || c == '_' || c == '-';
 	}
-	if (!ok) {
+	return ok;
+}
+
+static bool read_user(const mw_cfg_key *k, mw_str v, mw_cfg_ctx *ctx,
+		      void *slot)
+{
+	(void)k;
+	/* A leading '-' would read as an option to the tools it is given to. */
+	if (!mw_cfg_word_ok(v, 32) || v.p[0] == '-') {
 		char q[MW_CFG_QUOTE_MAX];
 		mw_cfg_fail(ctx,
 			    "'%s' is not a user name (letters, digits, "
