@@ -83,9 +83,8 @@ run_suite "milter-postfix" env BUILD=build tests/e2e/milter_postfix.sh
 run_suite "backscatter-e2e" env BUILD=build tests/e2e/backscatter.sh
 # BATV tags against real Exim (fetched, not installed: see the script).
 run_suite "batv-exim" env BUILD=build tests/e2e/batv_exim.sh --require
-if [ -x tests/cli/run.sh ]; then
-	run_suite "cli" tests/cli/run.sh build/mailwarden
-fi
+run_suite "cli" tests/cli/run.sh build/mailwarden
+run_suite "password-cli" tests/cli/password.sh build/mailwarden
 
 echo
 if [ ${#failed_suites[@]} -ne 0 ]; then

@@ -32,6 +32,8 @@ extern const cli_verb cli_verb_batv;
 extern const cli_verb cli_verb_serve;
 extern const cli_verb cli_verb_check_config;
 extern const cli_verb cli_verb_address;
+extern const cli_verb cli_verb_password_check;
+extern const cli_verb cli_verb_account;
 
 /* "mailwarden VERB: reason" on stderr. */
 void cli_error(const char *verb, const char *fmt, ...)

@@ -19,6 +19,7 @@ static const cli_verb *const verbs[] = {
     &cli_verb_serve,
     &cli_verb_check_config,
     &cli_verb_address,
+    &cli_verb_password_check,
 };
 #define NVERBS (sizeof verbs / sizeof verbs[0])
 
@@ -33,7 +34,7 @@ static void usage(FILE *out)
 	      "Verbs:\n",
 	      out);
 	for (size_t i = 0; i < NVERBS; i++)
-		fprintf(out, "  %-10s %s\n", verbs[i]->name, verbs[i]->summary);
+		fprintf(out, "  %-14s %s\n", verbs[i]->name, verbs[i]->summary);
 	fputs("\n"
 	      "`mailwarden VERB --help` shows a verb's manual page.\n"
 	      "Exit status: 0 success, 1 a negative answer (where a verb has\n"

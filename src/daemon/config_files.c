@@ -16,6 +16,7 @@
 
 #include "batv/batv.h"
 #include "daemon/config_int.h"
+#include "guard/geo.h"
 
 static unsigned line_of(const mw_config *cfg, const char *name)
 {
@@ -63,12 +64,35 @@ static void check_readable(const mw_config *cfg, const char *key,
 	close(fd);
 }
 
+/* A GeoIP database that libmaxminddb opens: a file that exists but is
+ * an HTML error page from a failed download must fail here, not at
+ * start-up. */
+static void check_geoip(const mw_config *cfg, const char *key,
+			const char *path, bool country, mw_config_errors *errs)
+{
+	if (!path)
+		return;
+	char err[512];
+	mw_geo *g = NULL;
+	mw_status st = country ? mw_geo_open(path, NULL, &g, err, sizeof err)
+			       : mw_geo_open(NULL, path, &g, err, sizeof err);
+	if (st != MW_OK) {
+		/* The text starts with the key already. */
+		const char *why = err;
+		size_t kn = strlen(key);
+		if (strncmp(why, key, kn) == 0 && why[kn] == ':')
+			why += kn + 1 + (why[kn + 1] == ' ');
+		mw_cfg_diag(errs, line_of(cfg, key), key, false, "%s", why);
+	}
+	mw_geo_close(g);
+}
+
 size_t mw_config_check_files(const mw_config *cfg, mw_config_errors *errs)
 {
 	size_t before = errs->errors;
 	check_batv_keys(cfg, errs);
-	check_readable(cfg, "geoip_country_db", cfg->geoip_country_db, errs);
-	check_readable(cfg, "geoip_asn_db", cfg->geoip_asn_db, errs);
+	check_geoip(cfg, "geoip_country_db", cfg->geoip_country_db, true, errs);
+	check_geoip(cfg, "geoip_asn_db", cfg->geoip_asn_db, false, errs);
 	check_readable(cfg, "breached_passwords_file",
 		       cfg->breached_passwords_file, errs);
 	/* Only a process started as root switches to `user`. */

@@ -13,13 +13,14 @@
  * a log line, since refusing every login of a mail server because its
  * policy store is down would be an outage, not a defence.
  *
- * Dovecot asks three times per login, as configured:
- *   ALLOW before authentication (auth_policy_check_before_auth): only
- *     the request's attributes, no result yet;
- *   ALLOW after authentication (auth_policy_check_after_auth): the same,
- *     with `success` saying whether the password was right;
+ * Dovecot asks up to three times per login, as configured:
+ *   ALLOW before authentication (auth_policy_check_before_auth) and
+ *   ALLOW after it (auth_policy_check_after_auth): only the request's
+ *     attributes; Dovecot 2.3 sends no result with either, so the two
+ *     cannot be told apart and both arrive as MW_LOGIN_RESULT_UNKNOWN;
  *   REPORT at the end (auth_policy_report_after_auth): `success` and
- *     `policy_reject`; Dovecot ignores the answer.
+ *     `policy_reject`; Dovecot ignores the answer. The result of a login
+ *     is known from the report only.
  */
 #ifndef MW_GUARD_LOGIN_H
 #define MW_GUARD_LOGIN_H

@@ -408,6 +408,122 @@
  * an attack's pattern, few enough to read on a phone. */
 #define MW_NOTICE_LOGINS_MAX 20
 
+/* Notices the account guard holds waiting for its sender thread. A
+ * takeover queues one for the user and one per admin; a few hundred
+ * covers a wave of suspensions while the local Postfix is away, and the
+ * bound keeps a flood of login alerts from growing memory (each takes
+ * about 2 KiB). Past it a notice is dropped and logged. */
+#define MW_GUARD_NOTICE_QUEUE_MAX 256
+
+/* Accounts one guard tick looks at for notices asked from outside the
+ * daemon (an admin's unlock): the rest wait for the next tick. */
+#define MW_GUARD_TICK_KEYS 1000
+
+/* One outside value (an ASN's organisation, a protocol, a signal, a
+ * limit's name, who unlocked) as a notice shows it: longer ones are cut
+ * with a visible mark. Real ones are a few dozen bytes; 128 keeps every
+ * evidence line readable on a phone and the whole notice far below
+ * MW_NOTICE_MAX whatever the caller passes. */
+#define MW_NOTICE_FIELD_MAX 128
+
+/* Signals of a takeover score listed in one notice ("and N more" after
+ * them): the score's detectors number fewer than this. */
+#define MW_NOTICE_SIGNALS_MAX 12
+
+/* An AS organisation name read from a GeoIP database. Real ones are
+ * under 100 bytes ("NTT Communications Corporation"); a longer one is cut
+ * on a character boundary, so a damaged or hostile database cannot make
+ * a login record, a notice or a log line large. 127 so that it fits the
+ * guard's place record (char asn_org[128]) without a second cut. */
+#define MW_GEO_ORG_MAX 127
+
+/* Bytes of a password the password check takes. Real passwords, even
+ * long passphrases, are under 100 bytes; 1,024 holds any passphrase a
+ * person types (over 300 Japanese characters) while bounding the work of
+ * zxcvbn and the copies made for it. A longer one is refused, not cut:
+ * checking a prefix would judge a different password. */
+#define MW_PASSWORD_MAX 1024
+
+/* Words taken from the user's address for the containment rule and for
+ * zxcvbn's user dictionary: the local part, its pieces between '.', '_',
+ * '-' and '+', and the domain's labels. Real addresses give under ten;
+ * the rest of a hostile one is ignored. */
+#define MW_PASSWORD_USER_WORDS_MAX 16
+
+/* Longest line of a breached-password file ("HEX40:COUNT" and CRLF is
+ * about 55 bytes). A probe of the in-place search reads at most this
+ * many bytes to find the next line start and again to read that line;
+ * a longer line means the file is not in the format. */
+#define MW_BREACHED_LINE_MAX 128
+
+/* Probes one breached-password lookup may make. Each probe halves the
+ * byte range left, so a file of 2^64 bytes needs fewer than 2 x 64; the
+ * cap only guards against a bug turning the search into a hang. */
+#define MW_BREACHED_PROBES_MAX 160
+
+/* -- HTTP server ------------------------------------------------------ */
+
+/* Routes one HTTP server takes. The API, the panel, /metrics and the
+ * auth-policy endpoint need a few dozen; the table is searched linearly
+ * per request, which stays cheaper than hashing at this size. */
+#define MW_HTTP_ROUTES_MAX 128
+
+/* Threads of the HTTP server's pool, at most. Handlers are short and
+ * never wait on the store's writer, so more threads than cores only
+ * adds switching; 64 covers any machine mailwarden runs on. */
+#define MW_HTTP_THREADS_MAX 64
+
+/* Connections the HTTP server holds at once when none is configured.
+ * Dovecot keeps at most 100 connections per auth process to its policy
+ * server (http_client_max_parallel_connections); a few auth processes,
+ * the panel's users and Prometheus stay far under 1,024, while each idle
+ * connection costs MW_HTTP_CONNECTION_MEMORY and a descriptor. */
+#define MW_HTTP_CONNECTIONS_DEFAULT 1024
+
+/* Seconds an HTTP connection may stay idle (or send its request that
+ * slowly) when none is configured. Dovecot's client drops idle policy
+ * connections after 10 s (http_client_max_idle_time) and gives up on a
+ * request after 2 s; 30 s keeps those reused while a slow-loris client
+ * holds a slot for no longer than that. */
+#define MW_HTTP_TIMEOUT_DEFAULT 30
+
+/* Memory libmicrohttpd gives each connection for its request line and
+ * headers (MHD_OPTION_CONNECTION_MEMORY_LIMIT; its own default). A
+ * request whose headers do not fit gets 431 from libmicrohttpd: Dovecot
+ * sends six short headers, browsers a few hundred bytes of cookies. */
+#define MW_HTTP_CONNECTION_MEMORY ((size_t)32 * 1024)
+
+/* Request body a route takes when it names no cap of its own: JSON API
+ * calls carry a list entry or a setting, a few hundred bytes. */
+#define MW_HTTP_BODY_DEFAULT_MAX ((size_t)64 * 1024)
+
+/* Body bytes of an over-long request read and thrown away (so that a
+ * client that sent no Content-Length still gets its 413) before the
+ * connection is closed instead. */
+#define MW_HTTP_DISCARD_MAX ((size_t)1024 * 1024)
+
+/* Request body memory a connection keeps between requests; past it the
+ * buffer is released, so that idle keep-alive connections stay small
+ * whatever they sent before. */
+#define MW_HTTP_BUFFER_KEEP ((size_t)16 * 1024)
+
+/* Bytes of one response body. /metrics for a large site and the panel's
+ * largest asset are a few hundred kilobytes; past the cap the handler's
+ * write fails and the server answers 500 rather than half a document. */
+#define MW_HTTP_RESPONSE_MAX ((size_t)8 * 1024 * 1024)
+
+/* Extra headers on one response, and their bytes: Allow, Cache-Control,
+ * Location, a few security headers; cookies for the panel. */
+#define MW_HTTP_RESPONSE_HEADERS_MAX 16
+#define MW_HTTP_RESPONSE_HEADER_BYTES ((size_t)8 * 1024)
+
+/* Body of one auth-policy request. Dovecot's default attributes make a
+ * body of about 250 bytes; device_id (the IMAP ID list) and session_id
+ * are each refused past MW_LOGIN_FIELD_MAX anyway, so even with an
+ * admin's extra attributes 16 KiB is ample, and keeps the 20,000
+ * requests/s of DESIGN.md section 8 from ever buffering much. */
+#define MW_HTTP_AUTH_POLICY_BODY_MAX ((size_t)16 * 1024)
+
 /* -- CLI -------------------------------------------------------------- */
 
 /* Files one `mailwarden bounce` call will take on its command line is

@@ -1279,10 +1279,11 @@ static void test_check_files_names_a_missing_database(void **state)
 			    "geoip_asn_db = /tmp\nuser = root\n");
 	assert_int_equal(mw_config_check_files(cfg, &errs), 2);
 	assert_string_equal(diag(errs.n - 2),
-			    "t.conf:3: key 'geoip_country_db': cannot open "
-			    "/nonexistent/c.mmdb: No such file or directory");
+			    "t.conf:3: key 'geoip_country_db': "
+			    "/nonexistent/c.mmdb: cannot open: No such file "
+			    "or directory");
 	assert_string_equal(diag(errs.n - 1), "t.conf:4: key 'geoip_asn_db': "
-					      "/tmp is not a regular file");
+					      "/tmp: not a regular file");
 	mw_config_free(cfg);
 }
 
