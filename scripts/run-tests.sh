@@ -83,6 +83,9 @@ run_suite "milter-postfix" env BUILD=build tests/e2e/milter_postfix.sh
 run_suite "backscatter-e2e" env BUILD=build tests/e2e/backscatter.sh
 # BATV tags against real Exim (fetched, not installed: see the script).
 run_suite "batv-exim" env BUILD=build tests/e2e/batv_exim.sh --require
+# Dovecot (private, loopback) with its auth-policy client, Postfix SASL
+# through it and XCLIENT, against a stub policy server.
+run_suite "dovecot-smoke" env BUILD=build tests/e2e/dovecot_smoke.sh
 run_suite "cli" tests/cli/run.sh build/mailwarden
 run_suite "password-cli" tests/cli/password.sh build/mailwarden
 
