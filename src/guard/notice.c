@@ -96,11 +96,34 @@ static mw_status put_date(mw_buf *out, time_t now)
 	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/* A Message-ID given by the caller goes into a header as it is: no
+ * blanks, no brackets, no control characters, one '@', of a sane size. */
+static bool msgid_ok(const char *id)
+{
+	size_t n = strlen(id);
+	if (n < 3 || n > 255)
+		return false;
+	int ats = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)id[i];
+		if (c <= ' ' || c >= 0x7f || c == '<' || c == '>')
+			return false;
+		ats += c == '@';
+	}
+	return ats == 1;
+}
+
 static mw_status put_headers(mw_buf *o, const mw_notice_facts *f)
 {
 	char subject[1024];
 	char msgid[512];
-	mw_status rc = mw_digest_message_id(f->host, msgid, sizeof msgid);
+	mw_status rc = MW_OK;
+	if (f->message_id && msgid_ok(f->message_id))
+		snprintf(msgid, sizeof msgid, "%s", f->message_id);
+	else if (f->message_id)
+		return MW_EINVAL;
+	else
+		rc = mw_digest_message_id(f->host, msgid, sizeof msgid);
 	if (rc != MW_OK)
 		return rc;
 	mw_notice_subject(f, subject, sizeof subject);

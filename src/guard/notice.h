@@ -55,6 +55,10 @@ typedef struct mw_notice_facts {
 	mw_notice_kind kind;
 	time_t now;		/* the Date: and "when" of the notice */
 	const char *host;	/* our host name, for Message-ID */
+	/* the Message-ID without <>, when the caller must know it (to put
+	 * it in the sent log, so that the shield knows our own notice when
+	 * it comes back in through Postfix); NULL: one is made here */
+	const char *message_id;
 	const char *from;	/* From: (digest_from, or postmaster@dom) */
 	const char *to;		/* the recipient of this copy */
 	const char *account;	/* the account concerned */

@@ -538,6 +538,29 @@ static void test_long_japanese_value_is_cut_between_characters(void **state)
 
 /* -- refusals --------------------------------------------------------- */
 
+static mw_status compose_status(const mw_notice_facts *f, size_t *len);
+
+static void test_a_given_message_id_is_used_and_a_bad_one_refused(void **state)
+{
+	(void)state;
+	mw_notice_facts f = facts_of(MW_NOTICE_LOGIN_ALERT);
+	f.message_id = "mailwarden.digest.0123abcd@mx.example.jp";
+	parsed p;
+	compose_and_parse(&f, &p);
+	assert_string_equal(mw_headers_get(&p.h, "Message-ID"),
+			    "<mailwarden.digest.0123abcd@mx.example.jp>");
+	parsed_free(&p);
+	static const char *const bad[] = {
+	    "no-at", "a@b@c", "<x@y>", "x@y\r\nBcc: e@v", "x @y", "",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		size_t len = 99;
+		f.message_id = bad[i];
+		assert_int_equal(compose_status(&f, &len), MW_EINVAL);
+		assert_int_equal(len, 0);
+	}
+}
+
 static mw_status compose_status(const mw_notice_facts *f, size_t *len)
 {
 	mw_buf b;
@@ -811,6 +834,7 @@ int main(void)
 	    cmocka_unit_test(test_limit_until_admin_says_an_admin_lifts_it),
 	    cmocka_unit_test(test_unlocked_notice_says_who_lifted_it),
 	    cmocka_unit_test(test_headers_are_complete_and_lines_short),
+	    cmocka_unit_test(test_a_given_message_id_is_used_and_a_bad_one_refused),
 	    cmocka_unit_test(
 		test_hostile_org_protocol_and_result_cannot_add_a_line),
 	    cmocka_unit_test(
