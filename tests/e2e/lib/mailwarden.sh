@@ -22,6 +22,7 @@
 #   MW_LOCAL_DOMAINS  local_domains (example.jp)
 #   MW_HOSTNAMES      our_hostnames (mx.example.jp)
 #   MW_TRUSTED        trusted_networks (192.0.2.0/28: not loopback)
+#   MW_HTTP_LISTEN    http_listen (empty: no HTTP server)
 #   MW_EXTRA_CONF     more "key = value" lines, appended verbatim
 #   MW_KEY_SECRET     the secret of key 1
 #   PM                the milter port; a free one is drawn when unset
@@ -38,6 +39,7 @@ MW_LOCAL_DOMAINS=${MW_LOCAL_DOMAINS:-example.jp}
 MW_HOSTNAMES=${MW_HOSTNAMES:-mx.example.jp}
 MW_TRUSTED=${MW_TRUSTED-192.0.2.0/28}
 MW_EXTRA_CONF=${MW_EXTRA_CONF:-}
+MW_HTTP_LISTEN=${MW_HTTP_LISTEN:-}
 MW_KEY_SECRET=${MW_KEY_SECRET:-e2e-backscatter-secret-5f1d0c27a9b4}
 MW_PID=
 MW_RUNS=0
@@ -79,7 +81,7 @@ mw_setup() {
 # written by tests/e2e/lib/mailwarden.sh
 user = $MW_USER
 milter_socket = inet:127.0.0.1:$PM
-http_listen =
+http_listen = $MW_HTTP_LISTEN
 state_dir = $MW_STATE
 local_domains = $MW_LOCAL_DOMAINS
 our_hostnames = $MW_HOSTNAMES
