@@ -20,6 +20,7 @@ static const cli_verb *const verbs[] = {
     &cli_verb_check_config,
     &cli_verb_address,
     &cli_verb_password_check,
+    &cli_verb_account,
 };
 #define NVERBS (sizeof verbs / sizeof verbs[0])
 

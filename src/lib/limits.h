@@ -233,6 +233,17 @@
  * later is handled by Postfix's milter_default_action. */
 #define MW_SERVE_STOP_GRACE 30
 
+/* Milliseconds an accepted message's end-of-message reply may wait for
+ * the store to commit its writes (MW_SESSION_HOLD, session.h). A commit
+ * takes milliseconds and the writer starts one at once for a waiting
+ * reply; only a failing store (retried every 500 ms) or a disk stalled
+ * for seconds gets near this. Far below Postfix's
+ * milter_content_timeout (300 s); just past the store's own "unhealthy"
+ * mark (commit interval + 2 s) and one retry of a failed commit (500 ms),
+ * so that a store that is down is answered per milter_failure_action
+ * rather than waited on. */
+#define MW_SESSION_HOLD_MS 3000
+
 /* -- store ------------------------------------------------------------ */
 
 /* Length of a store key ("acct:user@example.jp/msgs"), of a member of a
@@ -418,6 +429,13 @@
 /* Accounts one guard tick looks at for notices asked from outside the
  * daemon (an admin's unlock): the rest wait for the next tick. */
 #define MW_GUARD_TICK_KEYS 1000
+
+/* Accounts whose settings and send counts the guard keeps between the
+ * stages of a transaction (MAIL, each RCPT, end of message), so that a
+ * message costs a few store reads, not one per stage and recipient.
+ * Entries live one second at most; 256 covers the accounts sending in
+ * the same second on a busy server, and a miss only costs a read. */
+#define MW_GUARD_CACHE_SLOTS 256
 
 /* One outside value (an ASN's organisation, a protocol, a signal, a
  * limit's name, who unlocked) as a notice shows it: longer ones are cut
