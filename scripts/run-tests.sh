@@ -86,6 +86,9 @@ run_suite "batv-exim" env BUILD=build tests/e2e/batv_exim.sh --require
 # Dovecot (private, loopback) with its auth-policy client, Postfix SASL
 # through it and XCLIENT, against a stub policy server.
 run_suite "dovecot-smoke" env BUILD=build tests/e2e/dovecot_smoke.sh
+# The account guard's stories with real Postfix and Dovecot: a stolen
+# password, a traveller, brute force, a send limit, a fence, unlocks.
+run_suite "guard-e2e" env BUILD=build tests/e2e/guard.sh
 run_suite "cli" tests/cli/run.sh build/mailwarden
 run_suite "password-cli" tests/cli/password.sh build/mailwarden
 

@@ -235,6 +235,11 @@ mw_status mw_listener_open(uv_loop_t *loop, const mw_cfg_endpoint *ep,
 	}
 	l->loop = loop;
 	l->env = env;
+	if (listener_hold_init(l) != MW_OK) {
+		set_err(err, errsz, "milter socket: cannot set up the loop");
+		free(l);
+		return MW_EIO;
+	}
 	l->max_conns = 1000;
 	l->timeout_ms = 600 * 1000;
 	l->is_unix = ep->kind == MW_CFG_ENDPOINT_UNIX;
@@ -319,6 +324,7 @@ static void check_stopped(mw_listener *l)
 		return;
 	if (uv_is_closing((uv_handle_t *)&l->grace))
 		return;
+	listener_hold_close(l);
 	uv_close((uv_handle_t *)&l->grace, on_grace_closed);
 }
 
@@ -370,7 +376,7 @@ void mw_listener_stop(mw_listener *l, uint64_t grace_seconds,
 	listener_conn *c = l->conns;
 	while (c) {
 		listener_conn *next = c->next;
-		if (mw_session_in_transaction(&c->sess))
+		if (mw_session_in_transaction(&c->sess) || c->held)
 			in_flight++;
 		else
 			listener_conn_finish(c);

@@ -19,10 +19,18 @@
  *   - Back-pressure: when more than MW_MILTER_WRITE_PENDING_MAX bytes of
  *     replies wait to be written, the connection stops reading and
  *     decoding until the peer has taken them.
+ *   - Durability: with a store (mw_listener_set_store()), a session's
+ *     MW_SESSION_HOLD is honoured: the end-of-message answer of an
+ *     accepted message is written only once the store has committed every
+ *     write queued before it (the sent-log entry above all), and nothing
+ *     more is read from that connection meanwhile. The writer is asked to
+ *     commit at once, so the wait is one commit; past MW_SESSION_HOLD_MS
+ *     the answer follows milter_failure_action (session.h).
  *   - Stopping: the socket is closed (a unix socket's file removed);
  *     connections outside a transaction are closed at once, the others
- *     when their transaction ends, and whatever is left after the grace
- *     time is closed; then the done callback runs.
+ *     when their transaction ends (or their held answer is written), and
+ *     whatever is left after the grace time is closed; then the done
+ *     callback runs.
  */
 #ifndef MW_DAEMON_LISTENER_H
 #define MW_DAEMON_LISTENER_H
@@ -36,6 +44,7 @@
 #include "daemon/config.h"
 #include "lib/status.h"
 #include "milter/session.h"
+#include "store/store.h"
 
 typedef struct mw_listener mw_listener;
 
@@ -61,6 +70,12 @@ mw_status mw_listener_open(uv_loop_t *loop, const mw_cfg_endpoint *ep,
  * privileges are dropped. A no-op for inet sockets. */
 mw_status mw_listener_chown(mw_listener *l, uid_t uid, gid_t gid, char *err,
 			    size_t errsz);
+
+/* The store whose commits held end-of-message answers wait for (NULL:
+ * none, answers go out at once). Its writer then wakes the loop after
+ * each commit; the listener stops that when it has stopped, so the store
+ * must stay open until then (mw_listener_stop()'s done callback). */
+void mw_listener_set_store(mw_listener *l, mw_store *st);
 
 /* Limits for connections from now on (and the idle timeout of all). */
 void mw_listener_set_limits(mw_listener *l, size_t max_connections,

@@ -8,6 +8,7 @@
 #include "daemon/listener.h"
 #include "lib/buf.h"
 #include "milter/decoder.h"
+#include "store/store.h"
 
 /* Bytes read from a socket at a time, into the listener's one buffer:
  * a body chunk of Postfix's (MW_MILTER_CHUNK_SIZE) and its frame header
@@ -34,10 +35,17 @@ struct listener_conn {
 	listener_conn *prev, *next;
 	mw_milter_decoder dec;
 	mw_session sess;
-	mw_buf out;	/* replies not yet handed to libuv */
-	size_t pending; /* bytes in write requests not yet done */
+	mw_buf out;	 /* replies not yet handed to libuv */
+	size_t pending;	 /* bytes in write requests not yet done */
+	uint64_t writes; /* write requests made */
 	bool reading;
-	bool paused;	/* back-pressure: reading stopped */
+	bool paused; /* back-pressure: reading stopped */
+	/* MW_SESSION_HOLD: out waits for the store's commit up to
+	 * hold_mark, reading stopped; in the listener's held list */
+	bool held;
+	mw_store_mark hold_mark;
+	uint64_t hold_until_ms;
+	listener_conn *hprev, *hnext;
 	bool finishing; /* close once pending writes are done */
 	bool closing;	/* uv_close called */
 	int open_handles;
@@ -70,6 +78,14 @@ struct mw_listener {
 	void (*done)(void *arg);
 	void *done_arg;
 
+	/* end-of-message replies held until the store commits
+	 * (listener_hold.c): oldest first, so marks and deadlines grow */
+	mw_store *store;
+	uv_async_t committed;  /* the store's writer: a commit happened */
+	uv_timer_t hold_timer; /* the oldest hold's deadline */
+	bool hold_handles;     /* the two above are initialised */
+	listener_conn *held, *held_tail;
+
 	char rbuf[LISTENER_READ_SIZE];
 };
 
@@ -85,5 +101,22 @@ void listener_conn_finish(listener_conn *c);
 /* Called by a connection when its last handle is closed and it has been
  * freed, so that a stopping listener can finish. */
 void listener_conn_gone(mw_listener *l);
+/* The hold is over (committed, or expired and rewritten): write what the
+ * session put out and go on with the commands already read. */
+void listener_conn_resume(listener_conn *c);
+
+/* -- holding end-of-message replies (listener_hold.c) -- */
+
+/* Set up the wake-up and the timer; MW_OK or the libuv error's status. */
+mw_status listener_hold_init(mw_listener *l);
+/* After MW_SESSION_HOLD: true when c now waits (reading stopped, nothing
+ * written), false when its writes are committed already (or there is no
+ * store) and it may go on at once. */
+bool listener_hold_start(listener_conn *c);
+/* c is closing: forget its hold. */
+void listener_hold_drop(listener_conn *c);
+/* The listener has stopped: no more calls from the store's writer, and
+ * the handles are closed. */
+void listener_hold_close(mw_listener *l);
 
 #endif

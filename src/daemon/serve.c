@@ -135,8 +135,11 @@ static void on_timer(uv_timer_t *t)
 {
 	serve_state *st = t->data;
 	check_store_health(st);
-	if (++st->ticks % SERVE_TICKS_PER_MINUTE == 0)
-		mw_shield_tick(st->gen->shield, time(NULL));
+	if (++st->ticks % SERVE_TICKS_PER_MINUTE == 0) {
+		time_t now = time(NULL);
+		mw_shield_tick(st->gen->shield, now);
+		mw_guard_tick(st->gen->guard, now);
+	}
 }
 
 static bool start_handles(serve_state *st)
@@ -180,6 +183,8 @@ static void teardown(serve_state *st)
 		mw_listener_free(st->listener);
 		st->listener = NULL;
 	}
+	/* Before the generation goes: its guard answers the HTTP threads. */
+	serve_http_stop(st);
 	if (st->gen)
 		serve_gen_release(st->gen);
 	st->gen = NULL;
@@ -217,8 +222,12 @@ static int start(serve_state *st, mw_config *cfg)
 		return 2;
 	}
 	st->store_healthy = true;
+	/* Accepted messages are answered once their writes are durable. */
+	mw_listener_set_store(st->listener, st->store);
 	st->gen = serve_gen_new(st, cfg, "");
 	if (!st->gen)
+		return 2;
+	if (!serve_http_start(st, st->gen->cfg))
 		return 2;
 	if (!start_handles(st))
 		return 1;
@@ -247,6 +256,7 @@ int mw_serve(const mw_serve_options *opt)
 	if (chdir("/") != 0)
 		mw_warn("chdir /: failed; going on");
 
+	pthread_rwlock_init(&st.http_lock, NULL);
 	int rc = uv_loop_init(&st.loop);
 	if (rc != 0) {
 		mw_warn("event loop: %s", uv_strerror(rc));
@@ -281,5 +291,6 @@ int mw_serve(const mw_serve_options *opt)
 		(unsigned long long)stats.timed_out,
 		(unsigned long long)stats.broken);
 	teardown(&st);
+	pthread_rwlock_destroy(&st.http_lock);
 	return 0;
 }

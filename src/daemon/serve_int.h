@@ -6,6 +6,7 @@
 #ifndef MW_DAEMON_SERVE_INT_H
 #define MW_DAEMON_SERVE_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -15,6 +16,10 @@
 #include "daemon/config.h"
 #include "daemon/listener.h"
 #include "daemon/serve.h"
+#include "guard/geo.h"
+#include "guard/guard.h"
+#include "http/auth_policy.h"
+#include "http/server.h"
 #include "milter/session.h"
 #include "shield/shield.h"
 #include "store/store.h"
@@ -28,6 +33,9 @@ typedef struct serve_gen {
 	mw_config *cfg;
 	mw_batv_ring *keys; /* NULL when batv_mode is off */
 	mw_shield *shield;
+	mw_geo *geo; /* NULL fields inside when no database is set */
+	mw_guard *guard;
+	mw_auth_policy auth_policy; /* the endpoint's secret and guard */
 	unsigned refs;
 	unsigned long number; /* 1 at start, +1 per reload */
 } serve_gen;
@@ -37,7 +45,11 @@ typedef struct serve_state {
 	uv_loop_t loop;
 	mw_listener *listener;
 	mw_store *store;
-	serve_gen *gen; /* in force for new transactions */
+	serve_gen *gen; /* in force for new transactions; HTTP threads
+			   read it under http_lock */
+	pthread_rwlock_t http_lock;
+	mw_http_server *http; /* NULL when http_listen is empty */
+	mw_http_route http_routes[1];
 	unsigned long generations;
 	mw_session_env env;
 	uv_signal_t sig_hup, sig_term, sig_int;
@@ -61,6 +73,18 @@ const mw_session_policy *serve_policy_acquire(void *arg);
 void serve_policy_release(void *arg, const mw_session_policy *policy);
 /* SIGHUP. */
 void serve_reload(serve_state *st);
+/* Put next in force (under http_lock) and release the old generation. */
+void serve_swap_gen(serve_state *st, serve_gen *next);
+
+/* -- HTTP (serve_http.c) -- */
+
+/* Fill g->auth_policy from its configuration and guard. */
+void serve_gen_http_setup(serve_gen *g);
+/* Start the HTTP server on http_listen (nothing when it is empty); false
+ * with a logged reason when it cannot. */
+bool serve_http_start(serve_state *st, const mw_config *cfg);
+/* Stop it, waiting for requests in flight. */
+void serve_http_stop(serve_state *st);
 
 /* -- the process (serve_env.c) -- */
 

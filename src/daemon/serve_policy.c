@@ -66,6 +66,9 @@ static bool load_keys(serve_gen *g, const char *prefix)
 
 static void gen_destroy(serve_gen *g)
 {
+	if (g->guard)
+		mw_guard_free(g->guard);
+	mw_geo_close(g->geo);
 	if (g->shield)
 		mw_shield_free(g->shield);
 	if (g->keys) {
@@ -82,6 +85,32 @@ static void gen_destroy(serve_gen *g)
 		}
 	}
 	mw_panic("serve_gen %lu is not among the live generations", g->number);
+}
+
+/* The GeoIP databases and the account guard over them. A database that
+ * cannot be opened fails the generation: check-config has said so, and
+ * running without it would silently make every country unknown. */
+static bool open_guard(serve_state *st, serve_gen *g, const char *prefix)
+{
+	const mw_config *cfg = g->cfg;
+	char err[512] = "";
+	if (mw_geo_open(cfg->geoip_country_db, cfg->geoip_asn_db, &g->geo, err,
+			sizeof err) != MW_OK) {
+		mw_warn("%s%s", prefix, err);
+		return false;
+	}
+	if (!cfg->geoip_country_db)
+		mw_info("%sgeoip_country_db is empty: countries are unknown, "
+			"and country fences refuse nothing but unknown places",
+			prefix);
+	mw_status s = mw_guard_new(cfg, st->store, g->geo, &g->guard);
+	if (s != MW_OK) {
+		mw_warn("%scannot set up the account guard: %s", prefix,
+			mw_status_str(s));
+		g->guard = NULL;
+		return false;
+	}
+	return true;
 }
 
 serve_gen *serve_gen_new(serve_state *st, mw_config *cfg, const char *prefix)
@@ -110,8 +139,14 @@ serve_gen *serve_gen_new(serve_state *st, mw_config *cfg, const char *prefix)
 		gen_destroy(g);
 		return NULL;
 	}
+	if (!open_guard(st, g, prefix)) {
+		gen_destroy(g);
+		return NULL;
+	}
 	g->policy.cfg = cfg;
 	g->policy.shield = g->shield;
+	g->policy.guard = g->guard;
+	serve_gen_http_setup(g);
 	return g;
 }
 
@@ -208,9 +243,7 @@ void serve_reload(serve_state *st)
 		mw_warn("reload: the configuration in force stays");
 		return;
 	}
-	serve_gen *old = st->gen;
-	st->gen = g;
-	serve_gen_release(old);
+	serve_swap_gen(st, g);
 	mw_listener_set_limits(st->listener,
 			       (size_t)cfg->milter_max_connections,
 			       (uint64_t)cfg->milter_timeout);

@@ -131,6 +131,41 @@ static json_t *countries(mw_store *st, const char *acct)
 	return a;
 }
 
+/* The newest unlock of the account (by an admin or by a password
+ * change), from its alerts: {"at", "by"}, or null when there was none
+ * among the newest MW_ACCOUNT_SHOW_ALERTS. */
+static json_t *last_unlock(mw_store *st, const char *acct, time_t now)
+{
+	acct_key k;
+	json_t *found = json_null();
+	if (mw_store_key(k, sizeof k, "acct", acct, "alerts") != MW_OK)
+		return found;
+	mw_store_list l;
+	mw_store_list_init(&l);
+	if (mw_store_event_read(st, k, now, 0, MW_ACCOUNT_SHOW_ALERTS, &l) ==
+	    MW_OK) {
+		for (size_t i = 0; i < l.n; i++) {
+			json_t *e = json_loadb(l.items[i].value, l.items[i].len,
+					       0, NULL);
+			const char *type =
+			    json_string_value(json_object_get(e, "type"));
+			if (type && strcmp(type, "unlock") == 0) {
+				const char *by =
+				    json_string_value(json_object_get(e, "by"));
+				json_decref(found);
+				found = json_pack("{s:o, s:s}", "at",
+						  iso(l.items[i].t), "by",
+						  by ? by : "");
+				json_decref(e);
+				break;
+			}
+			json_decref(e);
+		}
+	}
+	mw_store_list_free(&l);
+	return found ? found : json_null();
+}
+
 static void print_status(FILE *out, json_t *o)
 {
 	const char *st = json_string_value(json_object_get(o, "status"));
@@ -163,6 +198,11 @@ static void print_status(FILE *out, json_t *o)
 		json_is_string(f) ? json_string_value(f) : "none");
 	fprintf(out, "notify:    %s\n",
 		json_string_value(json_object_get(o, "notify_address")));
+	json_t *u = json_object_get(o, "last_unlock");
+	if (json_is_object(u))
+		fprintf(out, "unlocked:  %s by %s\n",
+			json_string_value(json_object_get(u, "at")),
+			json_string_value(json_object_get(u, "by")));
 	fprintf(out, "countries:");
 	size_t i;
 	json_t *c;
@@ -186,6 +226,8 @@ mw_status mw_account_show(const mw_config *cfg, mw_store *st, const char *acct,
 	if (rc == MW_OK) {
 		json_t *o = status_object(cfg, st, acct, &l, now);
 		json_object_set_new(o, "countries", countries(st, acct));
+		json_object_set_new(o, "last_unlock",
+				    last_unlock(st, acct, now));
 		if (json) {
 			char *s = json_dumps(o, JSON_COMPACT);
 			if (s)

@@ -66,11 +66,16 @@ static uint64_t own_bounce_events(mw_guard *g, const char *acct, time_t since,
 	return n;
 }
 
+/* The window of the score's counts: 24 hours, cut short after an unlock.
+ * The store's windows are whole seconds and include their first second,
+ * so the cut starts at the second after the unlock: what happened in the
+ * unlock's own second belongs to the evidence it forgave. 0 when nothing
+ * after the unlock can count yet. */
 static time_t score_window(const mwg_state *s, time_t now)
 {
 	time_t w = MWG_DAY;
-	if (s->reset_at > 0 && now - s->reset_at < w)
-		w = now - s->reset_at > 0 ? now - s->reset_at : 1;
+	if (s->reset_at > 0 && now - s->reset_at <= w)
+		w = now - s->reset_at - 1 > 0 ? now - s->reset_at - 1 : 0;
 	return w;
 }
 
@@ -79,6 +84,8 @@ bool mwg_score_read(mw_guard *g, const char *acct, const mwg_state *s,
 {
 	memset(in, 0, sizeof *in);
 	time_t w = score_window(s, now);
+	if (w == 0)
+		return true; /* just unlocked: nothing counts yet */
 	time_t w1 = w < MWG_HOUR ? w : MWG_HOUR;
 	bool ok = true;
 	in->ips = distinct(g, acct, "ip", w, now, &ok);
@@ -120,13 +127,13 @@ void mwg_score_at_eom(mw_guard *g, const char *acct, const mwg_state *s,
 	memset(in, 0, sizeof *in);
 	time_t w = score_window(s, now);
 	if (s->login_scored_at && s->login_scored_at >= now - w &&
-	    s->login_scored_at >= s->reset_at)
+	    s->login_scored_at > s->reset_at)
 		*in = s->login_in;
 	in->msgs = msgs;
 	in->rcpts = rcpts;
 	in->own_bounce_events = 0;
 	bool ok = true;
-	if (s->own_bounce_at && s->own_bounce_at >= now - w)
+	if (w > 0 && s->own_bounce_at && s->own_bounce_at >= now - w)
 		in->own_bounce_events =
 		    own_bounce_events(g, acct, now - w, now, &ok);
 	if (!ok)

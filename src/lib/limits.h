@@ -437,6 +437,10 @@
  * the same second on a busy server, and a miss only costs a read. */
 #define MW_GUARD_CACHE_SLOTS 256
 
+/* Alerts `mailwarden account show` looks through for the last unlock: a
+ * screenful of history; an unlock older than that is in `history`. */
+#define MW_ACCOUNT_SHOW_ALERTS 100
+
 /* One outside value (an ASN's organisation, a protocol, a signal, a
  * limit's name, who unlocked) as a notice shows it: longer ones are cut
  * with a visible mark. Real ones are a few dozen bytes; 128 keeps every

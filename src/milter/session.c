@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "daemon/config.h"
+#include "guard/guard.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "milter/encoder.h"
@@ -317,6 +318,73 @@ static mw_status refuse_envelope(mw_session *s, session_stage stage,
 	return session_put_refusal(out, code, xcode, text);
 }
 
+/* -- the policy modules, in turn ------------------------------------- */
+
+/* The account guard judges a user's own sending: outbound sessions with
+ * a SASL login. It is asked before the shield, so that a suspended or
+ * fenced account is refused before the shield tags or logs anything. A
+ * guard that fails answers CONTINUE itself (guard.h); a status here is a
+ * bug of ours, logged, and the shield still decides. */
+static bool guard_applies(const mw_session *s, const mw_msg_facts *f)
+{
+	return s->policy->guard && f->outbound && f->auth_authen &&
+	       f->auth_authen[0];
+}
+
+static void guard_failed(const mw_session *s, const char *stage, mw_verdict *v)
+{
+	mw_warn("conn %lu: the account guard failed at %s; the shield "
+		"decides alone",
+		s->id, stage);
+	mw_verdict_free(v);
+	mw_verdict_init(v);
+}
+
+static void ask_mail(mw_session *s, const mw_msg_facts *f, mw_verdict *v)
+{
+	if (guard_applies(s, f) &&
+	    mw_guard_mail(s->policy->guard, f, v) != MW_OK)
+		guard_failed(s, "MAIL", v);
+	if (v->kind != MW_VERDICT_CONTINUE || !s->policy->shield)
+		return;
+	if (mw_shield_mail(s->policy->shield, f, v) != MW_OK)
+		failure_verdict(s, v);
+}
+
+static void ask_rcpt(mw_session *s, const mw_msg_facts *f, const char *rcpt,
+		     mw_verdict *v)
+{
+	if (guard_applies(s, f) &&
+	    mw_guard_rcpt(s->policy->guard, f, rcpt, v) != MW_OK)
+		guard_failed(s, "RCPT", v);
+	if (v->kind != MW_VERDICT_CONTINUE || !s->policy->shield)
+		return;
+	if (mw_shield_rcpt(s->policy->shield, f, rcpt, v) != MW_OK)
+		failure_verdict(s, v);
+}
+
+/* At end of message a refusal by the guard wins, and the shield is not
+ * asked: a message we refuse must not enter the sent log. */
+static void ask_eom(mw_session *s, const mw_msg_facts *f, mw_verdict *v)
+{
+	if (guard_applies(s, f) &&
+	    mw_guard_eom(s->policy->guard, f, v) != MW_OK)
+		guard_failed(s, "end of message", v);
+	if (v->kind == MW_VERDICT_REJECT || v->kind == MW_VERDICT_TEMPFAIL)
+		return;
+	mw_verdict_free(v);
+	mw_verdict_init(v);
+	if (!s->policy->shield) {
+		v->reason = "no policy";
+		return;
+	}
+	if (mw_shield_eom(s->policy->shield, f, v) != MW_OK) {
+		mw_verdict_free(v);
+		mw_verdict_init(v);
+		failure_verdict(s, v);
+	}
+}
+
 static mw_status on_mail(mw_session *s, const mw_milter_cmd *cmd, mw_buf *out)
 {
 	start_transaction(s);
@@ -331,15 +399,14 @@ static mw_status on_mail(mw_session *s, const mw_milter_cmd *cmd, mw_buf *out)
 	s->sender = mw_arena_strndup(&s->txn, a.p, a.n);
 	MW_ASSERT(s->sender != NULL); /* the arena has room for it */
 	s->outbound = decide_outbound(s);
-	if (!s->policy->shield)
+	if (!s->policy->shield && !s->policy->guard)
 		return continue_if_expected(s, MW_SMFIC_MAIL, out);
 
 	mw_msg_facts f;
 	session_facts(s, &f, session_now(s));
 	mw_verdict v;
 	mw_verdict_init(&v);
-	if (mw_shield_mail(s->policy->shield, &f, &v) != MW_OK)
-		failure_verdict(s, &v);
+	ask_mail(s, &f, &v);
 	mw_status st = MW_OK;
 	bool refused =
 	    session_put_envelope_verdict(s, SESSION_STAGE_MAIL, &v, out, &st);
@@ -390,13 +457,12 @@ static mw_status on_rcpt(mw_session *s, const mw_milter_cmd *cmd, mw_buf *out)
 				       "4.5.3", "too many recipients",
 				       "too many recipients", out);
 
-	if (s->policy->shield) {
+	if (s->policy->shield || s->policy->guard) {
 		mw_msg_facts f;
 		session_facts(s, &f, session_now(s));
 		mw_verdict v;
 		mw_verdict_init(&v);
-		if (mw_shield_rcpt(s->policy->shield, &f, rcpt, &v) != MW_OK)
-			failure_verdict(s, &v);
+		ask_rcpt(s, &f, rcpt, &v);
 		mw_status st = MW_OK;
 		bool refused = session_put_envelope_verdict(
 		    s, SESSION_STAGE_RCPT, &v, out, &st);
@@ -486,7 +552,20 @@ static void on_body(mw_session *s, const unsigned char *p, size_t n)
 	content_add(s, p, n);
 }
 
-static mw_status on_eom(mw_session *s, const mw_milter_cmd *cmd, mw_buf *out)
+/* What mw_session_hold_expired() needs once the transaction is gone. */
+static void note_hold(mw_session *s)
+{
+	const mw_config *cfg = s->policy->cfg;
+	s->held_tempfail =
+	    cfg && cfg->milter_failure_action == MW_CFG_FAIL_TEMPFAIL;
+}
+
+/* An accepted message is answered only once what the shield wrote for it
+ * (its sent-log entry above all) is durable: *hold asks the daemon to
+ * wait for the store's commit. A refusal is not held: nothing the store
+ * has of a refused message is needed to keep the MTA's promise. */
+static mw_status on_eom(mw_session *s, const mw_milter_cmd *cmd, mw_buf *out,
+			bool *hold)
 {
 	if (!s->in_txn) {
 		mw_debug("conn %lu: end of message without MAIL, passed",
@@ -497,19 +576,15 @@ static mw_status on_eom(mw_session *s, const mw_milter_cmd *cmd, mw_buf *out)
 
 	mw_verdict v;
 	mw_verdict_init(&v);
-	if (s->policy->shield) {
-		mw_msg_facts f;
-		session_facts(s, &f, session_now(s));
-		if (mw_shield_eom(s->policy->shield, &f, &v) != MW_OK) {
-			mw_verdict_free(&v);
-			mw_verdict_init(&v);
-			failure_verdict(s, &v);
-		}
-	} else {
-		v.reason = "no policy";
-	}
+	mw_msg_facts f;
+	session_facts(s, &f, session_now(s));
+	ask_eom(s, &f, &v);
 	mw_status st = session_put_eom_verdict(s, &v, out);
 	session_log_message(s, &v);
+	*hold = s->policy->shield && v.kind != MW_VERDICT_REJECT &&
+		v.kind != MW_VERDICT_TEMPFAIL;
+	if (*hold)
+		note_hold(s);
 	mw_verdict_free(&v);
 	s->nmessages++;
 	end_transaction(s);
@@ -534,7 +609,7 @@ static void log_bad_frame(mw_session *s, const char *what,
 }
 
 static mw_status dispatch(mw_session *s, const mw_milter_cmd *cmd, mw_buf *out,
-			  mw_session_result *res)
+			  mw_session_result *res, bool *hold)
 {
 	switch (cmd->code) {
 	case MW_SMFIC_OPTNEG:
@@ -556,7 +631,7 @@ static mw_status dispatch(mw_session *s, const mw_milter_cmd *cmd, mw_buf *out,
 		on_body(s, cmd->u.body.p, cmd->u.body.n);
 		break;
 	case MW_SMFIC_BODYEOB:
-		return on_eom(s, cmd, out);
+		return on_eom(s, cmd, out, hold);
 	case MW_SMFIC_ABORT:
 		end_transaction(s);
 		return MW_OK;
@@ -603,10 +678,11 @@ mw_session_result mw_session_handle(mw_session *s, mw_milter_result r,
 	mw_session_result res = MW_SESSION_OK;
 	size_t mark = out->len;
 	mw_status st = MW_OK;
+	bool hold = false;
 
 	switch (r) {
 	case MW_MILTER_CMD:
-		st = dispatch(s, cmd, out, &res);
+		st = dispatch(s, cmd, out, &res, &hold);
 		break;
 	case MW_MILTER_MALFORMED:
 		log_bad_frame(s, "malformed", cmd, why);
@@ -638,6 +714,35 @@ mw_session_result mw_session_handle(mw_session *s, mw_milter_result r,
 		else if (mw_milter_expects_reply(&s->agreed, cmd->code) &&
 			 mw_milter_put_tempfail(out) != MW_OK)
 			res = MW_SESSION_CLOSE;
+		hold = false; /* a TEMPFAIL needs nothing durable */
+	}
+	if (hold && res == MW_SESSION_OK) {
+		s->held_from = mark;
+		res = MW_SESSION_HOLD;
 	}
 	return res;
+}
+
+void mw_session_hold_expired(mw_session *s, mw_buf *out)
+{
+	/* The message's own log line, just before, names its queue id. */
+	if (!s->held_tempfail || s->held_from > out->len) {
+		mw_warn("conn %lu: the store has not committed the last "
+			"message's writes after %u ms: answering anyway "
+			"(milter_failure_action = accept); its sent-log entry "
+			"is lost if mailwarden dies before the store recovers",
+			s->id, (unsigned)MW_SESSION_HOLD_MS);
+		return;
+	}
+	mw_warn("conn %lu: the store has not committed the last message's "
+		"writes after %u ms: answering TEMPFAIL instead "
+		"(milter_failure_action = tempfail)",
+		s->id, (unsigned)MW_SESSION_HOLD_MS);
+	out->len = s->held_from;
+	if (out->data)
+		out->data[out->len] = '\0';
+	if (mw_milter_put_tempfail(out) != MW_OK)
+		mw_panic("conn %lu: no room for TEMPFAIL where the held "
+			 "replies were",
+			 s->id);
 }

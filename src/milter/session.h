@@ -38,7 +38,11 @@
  *            was agreed, otherwise they are logged and skipped; then the
  *            final reply. One log line per message: queue id, direction,
  *            sender, recipients, verdict and reason. A refusal at MAIL or
- *            RCPT is logged the same way there.
+ *            RCPT is logged the same way there. When the message is not
+ *            refused and a shield judged it, mw_session_handle() returns
+ *            MW_SESSION_HOLD: what the shield wrote to the store for it
+ *            (the sent-log entry of an outbound message) must be durable
+ *            before the MTA takes the message on (see below).
  *   ABORT    ends the transaction; the connection's facts are kept.
  *   QUIT     mw_session_handle() returns MW_SESSION_CLOSE.
  *   QUIT_NC  the connection's facts are forgotten; the negotiated options
@@ -81,6 +85,7 @@
 
 struct mw_config;
 struct mw_shield;
+struct mw_guard;
 
 /* What a transaction is judged by. shield may be NULL: then every stage
  * continues and nothing is modified (a configuration without a store, and
@@ -88,6 +93,7 @@ struct mw_shield;
 typedef struct mw_session_policy {
 	const struct mw_config *cfg;
 	struct mw_shield *shield;
+	struct mw_guard *guard; /* NULL: no account guard */
 } mw_session_policy;
 
 /* The daemon's side: how a session takes the policy in force when a
@@ -104,6 +110,13 @@ typedef struct mw_session_env {
 typedef enum mw_session_result {
 	MW_SESSION_OK = 0, /* go on reading */
 	MW_SESSION_CLOSE,  /* write what is in out, then close */
+	/* End of message: write nothing of out and read no further command
+	 * until every store write queued so far is committed
+	 * (mw_store_commit_soon(), mw_store_is_committed()); then write out
+	 * and go on. If that takes more than MW_SESSION_HOLD_MS, call
+	 * mw_session_hold_expired() first. A caller without a store writes
+	 * at once. */
+	MW_SESSION_HOLD,
 } mw_session_result;
 
 /* The macro lists sent with SETSYMLIST, by MW_SMFIM_* stage (NULL: the
@@ -143,6 +156,11 @@ typedef struct mw_session {
 	mw_arena txn;		  /* sender, rcpts, message_id */
 	unsigned long nmessages;  /* transactions that reached EOM */
 	unsigned long bad_frames; /* malformed and unknown frames seen */
+
+	/* the last MW_SESSION_HOLD: where its replies start in out, and
+	 * what milter_failure_action said */
+	size_t held_from;
+	bool held_tempfail;
 } mw_session;
 
 void mw_session_init(mw_session *s, const mw_session_env *env,
@@ -161,6 +179,14 @@ void mw_session_free(mw_session *s);
 mw_session_result mw_session_handle(mw_session *s, mw_milter_result r,
 				    const mw_milter_cmd *cmd,
 				    mw_milter_error why, mw_buf *out);
+
+/* The store did not commit within MW_SESSION_HOLD_MS after an
+ * MW_SESSION_HOLD: the end-of-message answer in out goes out anyway, as
+ * milter_failure_action says. tempfail: it is replaced by TEMPFAIL (the
+ * client retries; nothing is lost); accept: it stands and the sent-log
+ * entry may be lost if the daemon dies before the store recovers. Logged
+ * either way. */
+void mw_session_hold_expired(mw_session *s, mw_buf *out);
 
 /* Is a transaction under way (between MAIL and its end)? The daemon lets
  * those finish before it stops. */

@@ -10,7 +10,10 @@
  * checked, copied into a bounded in-memory queue and returns at once; a
  * writer thread commits what is queued in one transaction at least every
  * commit_interval_ms (250 ms by default), so a write is durable within a
- * second of the call. Reads always see the caller's own writes, committed
+ * second of the call, and at once when a caller asks with
+ * mw_store_commit_soon(), which never waits: mw_store_is_committed() and
+ * a callback on each commit tell the caller when its writes are durable.
+ * Reads always see the caller's own writes, committed
  * or still queued: the milter decides on counts that include the message
  * it has just counted. A counter add to a bucket (or a distinct add of a
  * member) that is already queued and not yet taken by the writer is
@@ -173,6 +176,34 @@ void mw_store_close(mw_store *st);
  * that did not happen within timeout_ms (the writer is failing: see
  * mw_store_health()). */
 mw_status mw_store_flush(mw_store *st, unsigned timeout_ms);
+
+/* -- knowing when writes are durable ----------------------------------
+ *
+ * For a caller that must not answer before its writes are committed (the
+ * milter holds its end-of-message reply until the message's sent-log
+ * entry is durable) and cannot block (an event loop): take a mark, ask
+ * for a commit, and be woken by the writer.
+ *
+ * A mark stands for every write queued before the call that returned it
+ * (a write folded into a queued one is covered by that one's mark). Marks
+ * grow; 0 means "nothing to wait for". */
+typedef uint64_t mw_store_mark;
+
+/* The mark of every write queued so far, and the writer is asked to
+ * commit up to it at once instead of at the end of its interval (writes
+ * that arrive meanwhile join the same transaction). Never waits. Returns
+ * 0 when everything queued is already committed. */
+mw_store_mark mw_store_commit_soon(mw_store *st);
+
+/* Is everything up to mark committed (durable: see docs/store.md)? A
+ * mark of 0 always is. */
+bool mw_store_is_committed(mw_store *st, mw_store_mark mark);
+
+/* fn(arg) is called on the writer thread after each transaction it
+ * commits, with the store's lock held: it must be quick and must not call
+ * the store (uv_async_send() is the intended use). NULL stops the calls;
+ * once this returns, fn is not running and will not run again. */
+void mw_store_set_commit_notify(mw_store *st, void (*fn)(void *arg), void *arg);
 
 /* MW_OK while the store answers: its database reads, its last commit
  * succeeded, and its queue is not stuck. Otherwise MW_EIO and a reason in

@@ -200,6 +200,8 @@ typedef struct mw_store_queue {
 	bool started;
 	void (*commit_hook)(void *arg);
 	void *commit_hook_arg;
+	void (*notify)(void *arg); /* mw_store_set_commit_notify() */
+	void *notify_arg;
 } mw_store_queue;
 
 struct mw_store {

@@ -257,6 +257,42 @@ mw_status mw_store_queue_flush(mw_store *st, unsigned timeout_ms)
 	return ok ? MW_OK : MW_EIO;
 }
 
+mw_store_mark mw_store_commit_soon(mw_store *st)
+{
+	mw_store_queue *q = &st->q;
+	pthread_mutex_lock(&q->mu);
+	mw_store_mark mark = q->next_seq;
+	if (mark <= q->committed_seq) {
+		mark = 0;
+	} else if (q->flush_seq < mark) {
+		/* Woken only when the writer would not commit this anyway:
+		 * a burst of callers costs one signal each at most. */
+		q->flush_seq = mark;
+		pthread_cond_signal(&q->wake);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return mark;
+}
+
+bool mw_store_is_committed(mw_store *st, mw_store_mark mark)
+{
+	if (mark == 0)
+		return true;
+	mw_store_queue *q = &st->q;
+	pthread_mutex_lock(&q->mu);
+	bool done = q->committed_seq >= mark;
+	pthread_mutex_unlock(&q->mu);
+	return done;
+}
+
+void mw_store_set_commit_notify(mw_store *st, void (*fn)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&st->q.mu);
+	st->q.notify = fn;
+	st->q.notify_arg = arg;
+	pthread_mutex_unlock(&st->q.mu);
+}
+
 /* -- reads' view of the queue ----------------------------------------- */
 
 void mw_store_pending_init(mw_store_pending *p)
@@ -405,6 +441,10 @@ static void unlink_batch(mw_store_queue *q, mw_store_op *first,
 	q->waiting_room = false;
 	pthread_cond_broadcast(&q->done);
 	pthread_cond_broadcast(&q->room);
+	/* Under the lock, so that mw_store_set_commit_notify(NULL) can
+	 * promise that no call is still running once it returns. */
+	if (q->notify)
+		q->notify(q->notify_arg);
 }
 
 static void free_ops(mw_store_op *op, size_t n)

@@ -90,6 +90,16 @@ static void test_unlock_lifts_and_records_who(void **state)
 	assert_true(event_has(f, "global:admin", "\"type\":\"unlock\""));
 	gfx_result r = gfx_submit(f, TARO, HOME_IP, 1, T0 + 120);
 	assert_string_equal(r.stage, "");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	assert_int_equal(
+	    mw_account_show(f->cfg, f->st, TARO, T0 + 180, true, out), MW_OK);
+	fclose(out);
+	assert_non_null(
+	    strstr(text, "\"last_unlock\":{\"at\":\"2023-11-14T22:14:20Z\","
+			 "\"by\":\"admin root\"}"));
+	free(text);
 }
 
 static void test_unlock_notice_is_sent_at_the_next_tick(void **state)

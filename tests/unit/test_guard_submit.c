@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "guard/account.h"
 #include "test_guard_fixture.h"
 
 static int setup(void **state)
@@ -107,6 +108,28 @@ test_new_countries_then_sending_is_refused_at_end_of_message(void **state)
 			       "takeover score 110 >= 100"));
 	assert_int_equal(gfx_count(f, MW_NOTICE_SUSPENDED, 0), 1);
 	assert_int_equal(gfx_count(f, MW_NOTICE_SUSPENDED, 1), 1);
+}
+
+/* An admin who unlocks within the second of the attack (a script, or a
+ * test) forgives that second's evidence too: the next login and message
+ * are judged on what comes after the unlock alone. */
+static void test_unlock_in_the_attack_second_forgives_it(void **state)
+{
+	gfx *f = *state;
+	time_t t = T0;
+	owner_at_home(f, t - 2 * DAY);
+	const char *attackers[] = {CN_IP, RU_IP, BR_IP, KR_IP, US_IP};
+	for (size_t i = 0; i < 5; i++)
+		gfx_report(f, TARO, attackers[i], true, "aaaa1111", "", t);
+	char v[256];
+	assert_non_null(strstr(gfx_setting(f, TARO, "suspended", v, sizeof v),
+			       "takeover score"));
+	assert_int_equal(
+	    mw_account_unlock(f->st, TARO, "admin root", true, t, NULL), MW_OK);
+	gfx_report(f, TARO, HOME_IP, true, "aaaa1111", "thunderbird", t + 1);
+	gfx_result r = gfx_submit(f, TARO, HOME_IP, 1, t + 1);
+	assert_string_equal(r.stage, "");
+	assert_string_equal(gfx_setting(f, TARO, "suspended", v, sizeof v), "");
 }
 
 static void test_suspended_account_still_logs_in_over_imap(void **state)
@@ -320,6 +343,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_new_countries_then_sending_is_refused_at_end_of_message,
 		setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_unlock_in_the_attack_second_forgives_it, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_suspended_account_still_logs_in_over_imap, setup,
 		teardown),

@@ -834,7 +834,8 @@ int main(void)
 	    cmocka_unit_test(test_limit_until_admin_says_an_admin_lifts_it),
 	    cmocka_unit_test(test_unlocked_notice_says_who_lifted_it),
 	    cmocka_unit_test(test_headers_are_complete_and_lines_short),
-	    cmocka_unit_test(test_a_given_message_id_is_used_and_a_bad_one_refused),
+	    cmocka_unit_test(
+		test_a_given_message_id_is_used_and_a_bad_one_refused),
 	    cmocka_unit_test(
 		test_hostile_org_protocol_and_result_cannot_add_a_line),
 	    cmocka_unit_test(

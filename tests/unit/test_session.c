@@ -597,6 +597,7 @@ static void test_eom_without_policy_continues_and_ends_txn(void **state)
 	h_clear(h);
 	SEND(h, MW_SMFIC_BODYEOB, "");
 	h_expect(h, MW_SMFIR_CONTINUE);
+	assert_int_equal(h->last, MW_SESSION_OK); /* nothing to make durable */
 	assert_false(mw_session_in_transaction(&h->s));
 	assert_int_equal(h->released, 1);
 	assert_int_equal(h->s.nmessages, 1);
@@ -852,6 +853,7 @@ static void test_untagged_bounce_content_is_buffered_and_judged(void **state)
 	SEND(h, MW_SMFIC_BODYEOB, "");
 	/* No proof that the original left through us: backscatter. */
 	assert_replycode(h_expect(h, MW_SMFIR_REPLYCODE), "550 5.7.1 ");
+	assert_int_equal(h->last, MW_SESSION_OK); /* a refusal is not held */
 	assert_int_equal(h->released, h->acquired);
 	h_free(h);
 }
@@ -876,6 +878,87 @@ static void test_content_stops_at_bounce_body_max(void **state)
 	free(body);
 	assert_true(h->s.content_truncated);
 	assert_int_equal(h->s.content.len, 64 * 1024);
+	h_free(h);
+}
+
+/* An outbound message through to its end, replies cleared before EOM. */
+static void h_outbound_eom(harness *h, const char *message_id)
+{
+	h_negotiate(h);
+	h_connect_inet(h, "ORIGINATING", "203.0.113.9");
+	h_mail(h, "<alice@example.jp>");
+	h_rcpt(h, "<carol@example.net>");
+	char v[256];
+	snprintf(v, sizeof v, "<%s>", message_id);
+	h_header(h, "Message-ID", v);
+	h_clear(h);
+	SEND(h, MW_SMFIC_BODYEOB, "");
+}
+
+static void test_accepted_message_is_held_for_the_store(void **state)
+{
+	(void)state;
+	harness *h = h_new();
+	h_shield(h, "batv_mode = enforce\n");
+	h_outbound_eom(h, "hold.1@example.jp");
+	assert_int_equal(h->last, MW_SESSION_HOLD);
+	assert_int_equal(h->s.held_from, 0);
+	reply r[4];
+	assert_int_equal(h_replies(h, r, 4), 2); /* written, not yet sent */
+	assert_int_equal(r[1].code, MW_SMFIR_ACCEPT);
+	/* What the hold waits for: the sent-log entry is queued, and the
+	 * mark taken now covers it. */
+	mw_store_mark mark = mw_store_commit_soon(h->store);
+	assert_true(mark > 0);
+	assert_int_equal(mw_store_flush(h->store, 5000), MW_OK);
+	assert_true(mw_store_is_committed(h->store, mark));
+	mw_store_sent sent;
+	bool found = false;
+	assert_int_equal(mw_store_sent_lookup(h->store, "hold.1@example.jp",
+					      TEST_NOW, &sent, &found),
+			 MW_OK);
+	assert_true(found);
+	assert_string_equal(sent.sender, "alice@example.jp");
+	h_free(h);
+}
+
+static void test_hold_expired_with_tempfail_answers_tempfail(void **state)
+{
+	(void)state;
+	harness *h = h_new();
+	h_shield(h, "batv_mode = enforce\nmilter_failure_action = tempfail\n");
+	h_negotiate(h);
+	h_connect_inet(h, "ORIGINATING", "203.0.113.9");
+	h_mail(h, "<alice@example.jp>");
+	h_rcpt(h, "<carol@example.net>");
+	h_clear(h);
+	/* A reply to an earlier command of the same read stays as it is. */
+	assert_int_equal(mw_buf_append(&h->out, "\0\0\0\1c", 5), MW_OK);
+	SEND(h, MW_SMFIC_BODYEOB, "");
+	assert_int_equal(h->last, MW_SESSION_HOLD);
+	assert_int_equal(h->s.held_from, 5);
+	mw_session_hold_expired(&h->s, &h->out);
+	reply r[4];
+	assert_int_equal(h_replies(h, r, 4), 2);
+	assert_int_equal(r[0].code, MW_SMFIR_CONTINUE);
+	assert_int_equal(r[1].code, MW_SMFIR_TEMPFAIL);
+	h_free(h);
+}
+
+static void test_hold_expired_with_accept_keeps_the_answer(void **state)
+{
+	(void)state;
+	harness *h = h_new();
+	h_shield(h, "batv_mode = enforce\nmilter_failure_action = accept\n");
+	h_outbound_eom(h, "hold.2@example.jp");
+	assert_int_equal(h->last, MW_SESSION_HOLD);
+	size_t len = h->out.len;
+	mw_session_hold_expired(&h->s, &h->out);
+	assert_int_equal(h->out.len, len);
+	reply r[4];
+	assert_int_equal(h_replies(h, r, 4), 2);
+	assert_int_equal(r[0].code, MW_SMFIR_CHGFROM);
+	assert_int_equal(r[1].code, MW_SMFIR_ACCEPT);
 	h_free(h);
 }
 
@@ -937,6 +1020,9 @@ int main(void)
 		test_untagged_bounce_content_is_buffered_and_judged),
 	    cmocka_unit_test(test_content_stops_at_bounce_body_max),
 	    cmocka_unit_test(test_outbound_mail_is_not_buffered),
+	    cmocka_unit_test(test_accepted_message_is_held_for_the_store),
+	    cmocka_unit_test(test_hold_expired_with_tempfail_answers_tempfail),
+	    cmocka_unit_test(test_hold_expired_with_accept_keeps_the_answer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,11 +17,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -587,6 +589,86 @@ static void test_sent_log_records_finds_and_expires(void **state)
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sent"), 0);
 }
 
+/* -- knowing when writes are durable ---------------------------------- */
+
+static atomic_int g_notified;
+
+static void count_commit(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&g_notified, 1);
+}
+
+static uint64_t mono_ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void test_commit_soon_commits_before_the_interval(void **state)
+{
+	fixture *f = *state; /* a writer that waits 1,000 ms by itself */
+	atomic_store(&g_notified, 0);
+	mw_store_set_commit_notify(f->st, count_commit, NULL);
+	assert_int_equal(mw_store_commit_soon(f->st), 0); /* nothing queued */
+	assert_int_equal(mw_store_sent_record(f->st, "soon.1@example.jp",
+					      "user@example.jp", T0),
+			 MW_OK);
+	uint64_t t0 = mono_ms_now();
+	mw_store_mark mark = mw_store_commit_soon(f->st);
+	assert_true(mark > 0);
+	while (!mw_store_is_committed(f->st, mark) && mono_ms_now() - t0 < 900)
+		usleep(1000);
+	assert_true(mw_store_is_committed(f->st, mark));
+	assert_true(mono_ms_now() - t0 < 900);
+	/* Committed means in the file, not merely in the queue. */
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sent WHERE "
+					"message_id = 'soon.1@example.jp'"),
+			 1);
+	assert_true(atomic_load(&g_notified) >= 1);
+	assert_int_equal(mw_store_commit_soon(f->st), 0);
+	assert_true(mw_store_is_committed(f->st, 0));
+	mw_store_set_commit_notify(f->st, NULL, NULL);
+}
+
+static void test_mark_covers_writes_before_it_only(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(mw_store_sent_record(f->st, "m.1@example.jp", "", T0),
+			 MW_OK);
+	mw_store_mark first = mw_store_commit_soon(f->st);
+	flush(f->st);
+	assert_true(mw_store_is_committed(f->st, first));
+	assert_int_equal(mw_store_sent_record(f->st, "m.2@example.jp", "", T0),
+			 MW_OK);
+	/* Not asked to hurry: the writer waits its second. */
+	mw_store_stats stats;
+	mw_store_stats_get(f->st, &stats);
+	assert_int_equal(stats.queued, 1);
+	assert_false(mw_store_is_committed(f->st, first + 1));
+	assert_true(mw_store_is_committed(f->st, first));
+	flush(f->st);
+	assert_true(mw_store_is_committed(f->st, first + 1));
+}
+
+static void test_no_commit_notice_once_unset(void **state)
+{
+	fixture *f = *state;
+	atomic_store(&g_notified, 0);
+	mw_store_set_commit_notify(f->st, count_commit, NULL);
+	assert_int_equal(mw_store_sent_record(f->st, "n.1@example.jp", "", T0),
+			 MW_OK);
+	flush(f->st);
+	int seen = atomic_load(&g_notified);
+	assert_true(seen >= 1);
+	mw_store_set_commit_notify(f->st, NULL, NULL);
+	assert_int_equal(mw_store_sent_record(f->st, "n.2@example.jp", "", T0),
+			 MW_OK);
+	flush(f->st);
+	assert_int_equal(atomic_load(&g_notified), seen);
+}
+
 /* -- checks on input -------------------------------------------------- */
 
 static void test_bad_keys_times_and_sizes_are_refused(void **state)
@@ -841,6 +923,12 @@ static void test_redis_backend_is_not_built_yet(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+		test_commit_soon_commits_before_the_interval, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_mark_covers_writes_before_it_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_commit_notice_once_unset,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_hour_window_counts_at_59_minutes_not_at_61, setup,
 		teardown),
