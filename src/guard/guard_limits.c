@@ -55,10 +55,22 @@ mw_status mwg_limit_reply(mw_verdict *v, mwg_limit l, int64_t limit,
 {
 	char when[32];
 	mwg_utc(lifts, when);
-	return mwg_reply(v, MW_VERDICT_TEMPFAIL, "451", "4.7.1", "send limit",
-			 "Send limit reached: %" PRId64 " %s (this account has "
-			 "sent %" PRId64 "); it lifts at %s",
-			 limit, mwg_limit_name(l), count, when);
+	static const char *const ja[] = {
+	    [MWG_LIMIT_MSGS_HOUR] = "1時間あたりのメッセージ数",
+	    [MWG_LIMIT_RCPTS_HOUR] = "1時間あたりの宛先数",
+	    [MWG_LIMIT_RCPTS_DAY] = "1日あたりの宛先数",
+	};
+	mw_status rc = mwg_reply(
+	    v, MW_VERDICT_TEMPFAIL, "451", "4.7.1", "send limit",
+	    "Send limit reached: %" PRId64 " %s (this account has sent "
+	    "%" PRId64 "); it lifts at %s",
+	    limit, mwg_limit_name(l), count, when);
+	return rc ? rc
+		  : mwg_reply_ja(v,
+				 "送信上限に達しました: %s %" PRId64
+				 " 件（送信済み %" PRId64 " 件）。%s に解除"
+				 "されます。",
+				 ja[l], limit, count, when);
 }
 
 static const char *action_name(mw_cfg_limit_action a)

@@ -10,10 +10,11 @@
  * mail. End of message queues its writes (counters, distinct members,
  * the history event) and returns.
  *
- * The suspension reply is ASCII: Postfix passes a milter's reply text to
- * the client as it is, but RFC 5321 replies are ASCII unless SMTPUTF8
- * was negotiated, and MUAs show UTF-8 there as mojibake; the Japanese
- * text is given in romaji, and the notice mail carries the real one.
+ * Refusals are two reply lines: English in printable ASCII first, which
+ * every client can show, then the same words in Japanese (UTF-8), which
+ * Postfix passes to the client as it is (tests/e2e/guard.sh sees both).
+ * A client that shows only the last line of a reply shows the Japanese
+ * one; one that cannot show UTF-8 still has the English.
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -54,6 +55,35 @@ mw_status mwg_reply(mw_verdict *v, mw_verdict_kind kind, const char *code,
 	return v->text ? MW_OK : MW_ENOMEM;
 }
 
+/* The same words in Japanese, as the reply's second line (verdict.h):
+ * cut on a character boundary to what one reply line holds; a control
+ * character (none of ours has one) drops the line. */
+mw_status mwg_reply_ja(mw_verdict *v, const char *fmt, ...)
+{
+	char raw[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	va_end(ap);
+	size_t n = 0, cost = 0;
+	for (const unsigned char *p = (const unsigned char *)raw; p[n];) {
+		size_t len = p[n] < 0x80   ? 1
+			     : p[n] < 0xe0 ? 2
+			     : p[n] < 0xf0 ? 3
+					   : 4;
+		size_t c = len + (p[n] == '%');
+		if (p[n] < 0x20 || p[n] == 0x7f)
+			return MW_OK;
+		if (cost + c > REPLY_TEXT_ROOM)
+			break;
+		n += len;
+		cost += c;
+	}
+	raw[n] = '\0';
+	v->text_local = n ? mw_arena_strdup(&v->arena, raw) : NULL;
+	return MW_OK;
+}
+
 static bool applies(const mw_msg_facts *f)
 {
 	return f->outbound && f->auth_authen && f->auth_authen[0];
@@ -68,21 +98,27 @@ static mw_status store_failed(mw_verdict *v, const char *acct, const char *what)
 
 static mw_status suspended_reply(mw_verdict *v, const mwg_state *s)
 {
-	if (!s->suspended_takeover)
-		return mwg_reply(
-		    v, MW_VERDICT_REJECT, "550", "5.7.1", "suspended",
-		    "Sending from this account is suspended (%.120s). "
-		    "Contact your administrator. / Kono akaunto no soushin "
-		    "wa teishi sarete imasu. Kanrisha ni renraku shite "
-		    "kudasai.",
-		    s->suspended_reason);
-	return mwg_reply(
-	    v, MW_VERDICT_REJECT, "550", "5.7.1", "suspended",
-	    "Sending from this account is suspended: its password is "
-	    "suspected stolen. Change the password on every device, then "
-	    "ask your administrator to unlock it. / Pasuwaado tounan no "
-	    "utagai de soushin wo teishi shimashita. Pasuwaado wo henkou "
-	    "shi, kanrisha ni renraku shite kudasai.");
+	mw_status rc;
+	if (!s->suspended_takeover) {
+		rc =
+		    mwg_reply(v, MW_VERDICT_REJECT, "550", "5.7.1", "suspended",
+			      "Sending from this account is suspended "
+			      "(%.120s). Contact your administrator.",
+			      s->suspended_reason);
+		return rc ? rc
+			  : mwg_reply_ja(v, "このアカウントからの送信は停止"
+					    "されています。管理者に連絡して"
+					    "ください。");
+	}
+	rc = mwg_reply(v, MW_VERDICT_REJECT, "550", "5.7.1", "suspended",
+		       "Sending from this account is suspended: its password "
+		       "is suspected stolen. Change the password on every "
+		       "device, then ask your administrator to unlock it.");
+	return rc ? rc
+		  : mwg_reply_ja(v, "パスワード盗用の疑いがあるため、このアカ"
+				    "ウントからの送信を停止しました。すべての"
+				    "端末でパスワードを変更し、管理者に解除を"
+				    "依頼してください。");
 }
 
 static bool fenced_off(mw_guard *g, const mwg_state *s, const mw_msg_facts *f,
@@ -154,19 +190,33 @@ mw_status mw_guard_mail(mw_guard *g, const mw_msg_facts *f, mw_verdict *v)
 	char when[32];
 	if (s.blocked_until > f->now) {
 		mwg_utc(s.blocked_until, when);
-		return mwg_reply(v, MW_VERDICT_TEMPFAIL, "451", "4.7.1",
-				 "blocked",
-				 "Sending from this account is blocked after "
-				 "a send limit was reached; it lifts at %s",
-				 when);
+		mw_status rc = mwg_reply(
+		    v, MW_VERDICT_TEMPFAIL, "451", "4.7.1", "blocked",
+		    "Sending from this account is blocked after a send limit "
+		    "was reached; it lifts at %s",
+		    when);
+		return rc ? rc
+			  : mwg_reply_ja(v,
+					 "送信上限に達したため、このアカウン"
+					 "トからの送信を止めています。%s に"
+					 "解除されます。",
+					 when);
 	}
 	mw_guard_place p;
-	if (fenced_off(g, &s, f, &p))
-		return mwg_reply(
+	if (fenced_off(g, &s, f, &p)) {
+		mw_status rc = mwg_reply(
 		    v, MW_VERDICT_REJECT, "550", "5.7.1", "fence",
 		    "Sending from %s is refused for this "
 		    "account: its country fence allows only %s",
 		    p.country[0] ? p.country : "an unknown country", s.fence);
+		return rc ? rc
+			  : mwg_reply_ja(v,
+					 "このアカウントは国の制限により %s "
+					 "からの送信だけが許されています（%s "
+					 "からの送信は拒否しました）。",
+					 s.fence,
+					 p.country[0] ? p.country : "不明な国");
+	}
 	bool failed = false;
 	if (over_limit(g, acct, &s, MWG_LIMIT_MSGS_HOUR, 1, f->now, true, v,
 		       &failed))

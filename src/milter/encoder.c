@@ -12,6 +12,7 @@
 
 #include "lib/limits.h"
 #include "lib/log.h"
+#include "mail/charset.h"
 
 /* -- the frame writer ------------------------------------------------- */
 
@@ -279,6 +280,45 @@ mw_status mw_milter_put_replycode(mw_buf *b, const char *code,
 	if (text.n)
 		fw_bytes(&f, " ", 1);
 	fw_percent_doubled(&f, text);
+	fw_bytes(&f, "", 1);
+	return fw_end(&f);
+}
+
+/* A line in the user's language: UTF-8, no control character. */
+static bool is_local_reply_text(mw_str s)
+{
+	return s.n > 0 && is_line_text(s) && mw_utf8_valid(s.p, s.n);
+}
+
+mw_status mw_milter_put_replycode2(mw_buf *b, const char *code,
+				   const char *xcode, mw_str text, mw_str local)
+{
+	if (!code || !xcode || !is_reply_code(code) ||
+	    !is_enhanced_code(xcode, code[0]) || !text.n ||
+	    !is_reply_text(text) || !is_local_reply_text(local))
+		return MW_EINVAL;
+	size_t xlen = strlen(xcode);
+	/* "550-5.7.1 text" CRLF "550 5.7.1 local" */
+	size_t first = 3 + 1 + xlen + 1 + text.n;
+	size_t second = 3 + 1 + xlen + 1 + local.n;
+	if (first > MW_MILTER_REPLY_LINE_MAX ||
+	    second > MW_MILTER_REPLY_LINE_MAX)
+		return MW_EINVAL;
+	frame f;
+	fw_begin(&f, b, MW_SMFIR_REPLYCODE,
+		 first + 2 + second + count_percent(text) +
+		     count_percent(local) + 1);
+	fw_bytes(&f, code, 3);
+	fw_bytes(&f, "-", 1);
+	fw_bytes(&f, xcode, xlen);
+	fw_bytes(&f, " ", 1);
+	fw_percent_doubled(&f, text);
+	fw_bytes(&f, "\r\n", 2);
+	fw_bytes(&f, code, 3);
+	fw_bytes(&f, " ", 1);
+	fw_bytes(&f, xcode, xlen);
+	fw_bytes(&f, " ", 1);
+	fw_percent_doubled(&f, local);
 	fw_bytes(&f, "", 1);
 	return fw_end(&f);
 }

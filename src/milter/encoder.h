@@ -89,6 +89,16 @@ mw_status mw_milter_put_skip(mw_buf *b, const mw_milter_opts *agreed);
 mw_status mw_milter_put_replycode(mw_buf *b, const char *code,
 				  const char *xcode, mw_str text);
 
+/* The same reply in two lines: text (printable ASCII, as above, not
+ * empty) and then local, the same words in the user's language (UTF-8
+ * without control characters), as one multi-line SMTP reply
+ * "CODE-XCODE text" CRLF "CODE XCODE local", which Postfix passes to the
+ * client as it is. Each line must fit in MW_MILTER_REPLY_LINE_MAX. A
+ * client that cannot show UTF-8 still has the first line. */
+mw_status mw_milter_put_replycode2(mw_buf *b, const char *code,
+				   const char *xcode, mw_str text,
+				   mw_str local);
+
 /* The modifications: end of message only (mw_milter_reply_allowed()), each
  * with its action agreed, else MW_EINVAL. Addresses go as on the wire
  * ("<a@example.org>"), non-empty, without control characters; args are

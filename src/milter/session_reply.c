@@ -41,6 +41,16 @@ mw_status session_put_refusal(mw_buf *out, const char *code, const char *xcode,
 static mw_status put_refusal_of(const mw_session *s, const mw_verdict *v,
 				mw_buf *out)
 {
+	if (v->code[0] && v->xcode[0] && v->text && v->text_local) {
+		mw_status st = mw_milter_put_replycode2(
+		    out, v->code, v->xcode, mw_str_from_cstr(v->text),
+		    mw_str_from_cstr(v->text_local));
+		if (st != MW_EINVAL)
+			return st;
+		mw_warn("conn %lu: two-line reply \"%s %s\" refused by the "
+			"encoder: sending its first line alone",
+			s->id, v->code, v->xcode);
+	}
 	if (v->code[0] && v->xcode[0] && v->text) {
 		mw_status st =
 		    session_put_refusal(out, v->code, v->xcode, v->text);

@@ -64,6 +64,9 @@ typedef struct mw_verdict {
 	char code[4];    /* "550" */
 	char xcode[10];  /* "5.7.1" */
 	const char *text;   /* printable ASCII, for the SMTP reply */
+	/* the same words in the user's language (UTF-8), sent as a second
+	 * reply line; NULL for none */
+	const char *text_local;
 	const char *reason; /* short, for the log line: "backscatter",
 			       "tagged bounce", "retired address" ... */
 	/* modifications, end of message only */

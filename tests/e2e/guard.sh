@@ -93,8 +93,12 @@ submit() {
 		--header "Subject: guard e2e $N" >/dev/null 2>&1
 }
 accepted() { grep -q "^<- *250 .*queued as" "$1"; }
-# The SMTP answer that refused the message, if any.
-refusal() { grep -E '^<\*\* *[45][0-9][0-9]' "$1" | head -n 1; }
+# The SMTP answer that refused the message, if any: all its lines, joined
+# with " | " (a refusal is English, then the same in Japanese).
+refusal() {
+	grep -E '^<\*\* *[45][0-9][0-9][- ]' "$1" | sed 's/^<\*\* *//' |
+		awk 'NR > 1 { printf " | " } { printf "%s", $0 } END { print "" }'
+}
 imap() { dc_imap_login "$@" >/dev/null 2>&1; }
 account() { mw_cli account "$@"; }
 # notices ADDRESS KIND: notices of KIND delivered to ADDRESS.
@@ -143,7 +147,9 @@ e2e_log "attack: $sent accepted, then: $refused"
 t_check "sending is suspended after at most 20 accepted messages ($sent)" \
 	test "$sent" -le 20 -a -n "$refused"
 t_check "the refusal is 550 5.7.1 and names a stolen password" \
-	eval '[[ $refused == *"550 5.7.1"* && $refused == *[Ss]tolen* ]]'
+	eval '[[ $refused == "550-5.7.1 "*[Ss]tolen* ]]'
+t_check "its second line says it in Japanese" \
+	eval '[[ $refused == *" | 550 5.7.1 "*"パスワード盗用の疑い"* ]]'
 submit alice@example.jp alice-pw-1 "$HOME_NET.10" "$E2E_DIR/attack-home.out"
 t_check "even from home alice's sending stays suspended" \
 	eval '! accepted "$E2E_DIR/attack-home.out"'
@@ -234,7 +240,8 @@ t_check "three messages are sent" test "$ok" = 3
 submit kenji@example.jp kenji-pw-1 "$HOME_NET.12" "$E2E_DIR/kenji-4.out"
 r=$(refusal "$E2E_DIR/kenji-4.out")
 e2e_log "fourth: $r"
-t_check "the fourth gets 451 4.7.1" eval '[[ $r == *"451 4.7.1"* ]]'
+t_check "the fourth gets 451 4.7.1" eval '[[ $r == "451-4.7.1 "* ]]'
+t_check "and the same in Japanese" eval '[[ $r == *" | 451 4.7.1 送信上限に達しました"* ]]'
 t_check "its text names the limit and the count" eval '[[ $r == *"per hour"* && $r == *3* ]]'
 t_check "and when it lifts (UTC)" eval '[[ $r =~ [0-9]{2}:[0-9]{2}.*UTC ]]'
 

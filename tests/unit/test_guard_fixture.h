@@ -284,6 +284,7 @@ typedef struct gfx_result {
 	char code[4];
 	char xcode[10];
 	char text[512];
+	char text_local[1024]; /* the Japanese line, "" none */
 	size_t rcpts_taken;
 } gfx_result;
 
@@ -295,6 +296,8 @@ static inline void gfx_take(gfx_result *r, const char *stage,
 	snprintf(r->code, sizeof r->code, "%s", v->code);
 	snprintf(r->xcode, sizeof r->xcode, "%s", v->xcode);
 	snprintf(r->text, sizeof r->text, "%s", v->text ? v->text : "");
+	snprintf(r->text_local, sizeof r->text_local, "%s",
+		 v->text_local ? v->text_local : "");
 }
 
 /* MAIL, nrcpts RCPTs (each refused one is left out, as the session

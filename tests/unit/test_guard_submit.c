@@ -267,7 +267,7 @@ static void test_unusable_store_answers_continue(void **state)
 	assert_string_equal(r.stage, "");
 }
 
-static void test_suspension_reply_is_printable_ascii(void **state)
+static void test_suspension_reply_is_english_then_japanese(void **state)
 {
 	gfx *f = *state;
 	char k[MW_STORE_KEY_MAX + 1];
@@ -280,9 +280,13 @@ static void test_suspension_reply_is_printable_ascii(void **state)
 	    MW_OK);
 	gfx_result r = gfx_submit(f, TARO, HOME_IP, 1, T0);
 	assert_string_equal(r.code, "550");
+	/* The first line is for every client: printable ASCII. */
 	for (const char *p = r.text; *p; p++)
 		assert_true(*p >= 0x20 && *p < 0x7f);
-	assert_non_null(strstr(r.text, "Pasuwaado"));
+	assert_non_null(strstr(r.text, "suspected stolen"));
+	/* The second says the same in Japanese. */
+	assert_non_null(strstr(r.text_local, "パスワード盗用の疑い"));
+	assert_non_null(strstr(r.text_local, "管理者に解除を依頼"));
 }
 
 static mw_status slow_transport(void *arg, const char *from, const char *rcpt,
@@ -363,7 +367,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_unusable_store_answers_continue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		test_suspension_reply_is_printable_ascii, setup, teardown),
+		test_suspension_reply_is_english_then_japanese, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_free_abandons_a_send_that_takes_long, setup, teardown),
 	    cmocka_unit_test_setup_teardown(

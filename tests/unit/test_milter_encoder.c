@@ -215,6 +215,55 @@ static void test_replycode_refuses_what_postfix_would_refuse(void **state)
 	mw_buf_free(&b);
 }
 
+static void test_replycode2_is_two_lines_english_then_local(void **state)
+{
+	(void)state;
+	mw_buf b;
+	mw_buf_init(&b, 1024);
+	assert_int_equal(mw_milter_put_replycode2(&b, "550", "5.7.1",
+						  S("Sending is 100% stopped"),
+						  S("送信を停止しました")),
+			 MW_OK);
+	const char want[] = "550-5.7.1 Sending is 100%% stopped\r\n"
+			    "550 5.7.1 送信を停止しました";
+	assert_int_equal(b.len, 4 + 1 + sizeof want);
+	assert_int_equal((unsigned char)b.data[4], 'y');
+	assert_memory_equal(b.data + 5, want, sizeof want);
+	mw_buf_free(&b);
+}
+
+static void test_replycode2_refuses_bad_lines(void **state)
+{
+	(void)state;
+	mw_buf b;
+	mw_buf_init(&b, 4096);
+	/* the English line stays ASCII; the local line UTF-8 without
+	 * controls; neither may be empty */
+	assert_int_equal(mw_milter_put_replycode2(&b, "550", "5.7.1",
+						  S("送信"), S("送信")),
+			 MW_EINVAL);
+	assert_int_equal(mw_milter_put_replycode2(&b, "550", "5.7.1", S("x"),
+						  S("\xe9\x80")),
+			 MW_EINVAL);
+	assert_int_equal(mw_milter_put_replycode2(&b, "550", "5.7.1", S("x"),
+						  S("a\r\n250 ok")),
+			 MW_EINVAL);
+	assert_int_equal(
+	    mw_milter_put_replycode2(&b, "550", "5.7.1", S("x"), NONE),
+	    MW_EINVAL);
+	assert_int_equal(
+	    mw_milter_put_replycode2(&b, "550", "5.7.1", NONE, S("x")),
+	    MW_EINVAL);
+	char long_line[600];
+	memset(long_line, 'a', sizeof long_line);
+	assert_int_equal(
+	    mw_milter_put_replycode2(&b, "550", "5.7.1", S("x"),
+				     mw_str_make(long_line, sizeof long_line)),
+	    MW_EINVAL);
+	assert_int_equal(b.len, 0);
+	mw_buf_free(&b);
+}
+
 static void test_replycode_refuses_line_breaks_and_controls(void **state)
 {
 	(void)state;
@@ -500,6 +549,8 @@ int main(void)
 	    cmocka_unit_test(test_replycode_without_text),
 	    cmocka_unit_test(test_replycode_refuses_what_postfix_would_refuse),
 	    cmocka_unit_test(test_replycode_refuses_line_breaks_and_controls),
+	    cmocka_unit_test(test_replycode2_is_two_lines_english_then_local),
+	    cmocka_unit_test(test_replycode2_refuses_bad_lines),
 	    cmocka_unit_test(test_replycode_line_fits_smtp_limit),
 	    cmocka_unit_test(test_quarantine),
 	    cmocka_unit_test(test_chgfrom_with_and_without_args),
