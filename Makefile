@@ -3,9 +3,11 @@
 #   make            build/mailwarden (and build/libmailwarden.a)
 #   make test       install what is missing, build, run every test: unit
 #                   tests (plain and under ASan+UBSan), the Sisimai corpus
-#                   check, the fuzz corpora replayed
+#                   check, the fuzz corpora replayed, the end-to-end tests
+#                   with real Postfix, Dovecot, miltertest and Exim
 #   make demo       install what is missing, build, run the demo (it keeps
-#                   a private Postfix and mailwarden running on loopback)
+#                   a private Postfix, Dovecot and mailwarden running on
+#                   loopback)
 #   make demo-stop  stop them
 #   make fuzz       run each fuzz target for FUZZ_SECONDS (default 60)
 #   make bench      benchmarks against their baselines (bench/README.md)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # demo-stop.sh - `make demo-stop`: stop what `make demo` left running (the
-# private Postfix, smtp-sink, `mailwarden serve`), each by the pid recorded
-# in $DEMO_DIR/demo.env (default build/demo) and checked against its start
-# time and program name, so that a reused pid is never signalled. Postfix
-# is stopped with `postfix -c DIR stop` and waited for, with its process
-# group; mailwarden gets SIGTERM (it finishes transactions in flight and
+# private Postfix and Dovecot, smtp-sink, `mailwarden serve`), each by the
+# pid recorded in $DEMO_DIR/demo.env (default build/demo) and checked
+# against its start time and program name, so that a reused pid is never
+# signalled. Postfix is stopped with `postfix -c DIR stop` and waited for,
+# with its process group; Dovecot with `doveadm -c ITS_CONF stop`, then
+# KILL for its master and the children it had, if still there after 15 s;
+# mailwarden gets SIGTERM (it finishes transactions in flight and
 # flushes its store) and 40 s before SIGKILL; the sink 5 s.
 #
 # Nothing is removed: the logs, the maildirs, the store and the sink's
@@ -36,6 +38,7 @@ if demo_load; then
 			echo "The demo is stopped. Its files stay in $DEMO_DIR:"
 			echo "  mailwarden log $MW_LOG"
 			echo "  Postfix log    $PF_LOG"
+			[ -n "${DC_LOG:-}" ] && echo "  Dovecot log    $DC_LOG"
 			echo "  maildirs       $PF_MAILDIR_BASE/example.jp/"
 		else
 			echo "demo-stop: something is still running; see $DEMO_ENV" >&2

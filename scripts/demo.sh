@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# demo.sh - `make demo`: seeds 000 and 004 (DESIGN.md section 1) replayed
-# against a private Postfix wired to `mailwarden serve`, on loopback.
+# demo.sh - `make demo`: seeds 000, 001 and 004 (DESIGN.md section 1)
+# replayed against a private Postfix and Dovecot wired to `mailwarden
+# serve`, on loopback.
 #
 # It starts, under $DEMO_DIR (default build/demo):
 #   - a private Postfix instance (tests/e2e/lib/postfix.sh): MX port and
@@ -8,17 +9,27 @@
 #     ports drawn at run time; example.jp delivered to maildirs; every other
 #     domain relayed to smtp-sink; the prvs.regexp virtual alias;
 #     smtpd_milters to mailwarden, milter_default_action = tempfail;
+#   - a private Dovecot (tests/e2e/lib/dovecot.sh): IMAP and POP3 ports
+#     on 127.0.0.1, a passwd-file, every login asked of mailwarden's
+#     auth-policy endpoint; Postfix's submission port authenticates
+#     through it (SMTP AUTH, tests/e2e/lib/postfix_sasl.sh);
 #   - smtp-sink, "the rest of the Internet", recording envelopes;
 #   - `build/mailwarden serve` (tests/e2e/lib/mailwarden.sh's
 #     configuration): SQLite state, a freshly generated BATV key,
 #     batv_mode = enforce, digests through the local Postfix, a small
-#     flood_threshold;
+#     flood_threshold; http_listen for Dovecot's auth policy, the test
+#     GeoIP databases (tests/data/geoip/build.sh), notices to an admin;
 # then tells the story: a user's mail goes out BATV-tagged, its genuine
 # bounces come in, a forged-bounce flood made from real bounce formats is
 # refused during SMTP, the user gets one digest instead of the flood, an
 # account whose password was stolen (seed 004) shows up as bounces of its
-# own mail, an old address is retired; and mailwarden's mail reading
-# (trace, bounce) on the bundled samples.
+# own mail, an old address is retired; then the account guard (seed 001):
+# a password, 1234qwer, used from five foreign countries, sending
+# suspended with 550 5.7.1 (English, then Japanese), notices to the user
+# and the admin, the login history, `mailwarden password-check`
+# refusing the password, a password change that lifts the suspension,
+# and a traveller who only gets a login alert; and mailwarden's mail
+# reading (trace, bounce) on the bundled samples.
 #
 # Everything keeps running afterwards, for you to poke at, until
 # `make demo-stop` (scripts/demo-stop.sh). Running `make demo` again stops
@@ -30,7 +41,7 @@
 # tests/data/demo/forged are used).
 #
 # Bounded: every wait has a time limit, the whole script stops itself
-# after 240 s; on a failure it stops what it started and keeps the
+# after 400 s; on a failure it stops what it started and keeps the
 # directory for diagnosis. Needs root (a Postfix instance does).
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -52,11 +63,18 @@ fi
 USER_A=tanaka@example.jp   # seed 000: the forged sender
 USER_B=suzuki@example.jp   # seed 004: the stolen password
 USER_OLD=tanaka.old@example.jp # seed 000: the address unused for ten years
+USER_C=yamamoto@example.jp # seed 001: the password 1234qwer
+PW_OLD=1234qwer
+PW_NEW=Kawa-no-nagare-wa-taezu-7 # her new one: password-check accepts it
+USER_T=ito@example.jp      # seed 002's traveller: one new country
+PW_T=Ito-shutcho-2024-Boston
+ADMIN=admin@example.jp     # admin_notify
+DEMO_LIMIT=400             # seconds: the watchdog
 
 # -- preconditions, and a demo that is already running ---------------------
 
 [ "$(id -u)" -eq 0 ] || e2e_die "run as root (make demo): a private Postfix instance needs it"
-for tool in postfix postconf smtp-sink perl setsid; do
+for tool in postfix postconf smtp-sink perl setsid dovecot doveadm doveconf swaks setpriv; do
 	command -v "$tool" >/dev/null || e2e_die "$tool is not installed (make deps)"
 done
 [ -x build/mailwarden ] || e2e_die "build/mailwarden is missing (make all)"
@@ -75,7 +93,8 @@ if [ -e "$DEMO_DIR" ]; then
 	mv "$DEMO_DIR" "$DEMO_DIR.prev" || e2e_die "cannot move the last run aside"
 fi
 # What the last run recorded must not be mistaken for this run's.
-unset PF_MASTER_PID PF_MASTER_START MW_PID MW_START SINK_PID SINK_START
+unset PF_MASTER_PID PF_MASTER_START MW_PID MW_START SINK_PID SINK_START \
+	DC_MASTER_PID DC_MASTER_START DC_BASE DC_CONF PIMAP PPOP3 PPOLICY
 
 # On any failure or interruption: stop what was started, keep the files.
 DEMO_OK=0
@@ -95,13 +114,13 @@ demo_on_exit() {
 trap demo_on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-# A watchdog: the scripted part ends within 240 s, whatever hangs.
+# A watchdog: the scripted part ends within $DEMO_LIMIT s, whatever hangs.
 (
 	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-	sleep 240 &
+	sleep "$DEMO_LIMIT" &
 	sp=$!
 	wait "$sp" || exit 0
-	echo "demo: still running after 240 s, stopping" >&2
+	echo "demo: still running after $DEMO_LIMIT s, stopping" >&2
 	kill -TERM $$
 ) &
 DEMO_WATCHDOG=$!
@@ -116,8 +135,19 @@ W=$DEMO_DIR/work # the messages this script sends, and the SMTP results
 mkdir -p "$W/flood"
 DEMO_STARTED=$(date '+%F %T %Z')
 
-PF_USERS="tanaka suzuki tanaka.old"
-e2e_free_ports P25 P587 PSINK PM
+PF_USERS="tanaka suzuki tanaka.old yamamoto ito admin"
+e2e_free_ports P25 P587 PSINK PM PHTTP
+# The test GeoIP databases (documentation ranges only) and a sample
+# breached-password list, where the daemon's user can read them.
+GEO=$DEMO_DIR/geoip
+tests/data/geoip/build.sh "$GEO" >"$DEMO_DIR/geoip.out" 2>&1 ||
+	e2e_die "cannot build the test GeoIP databases: $(tail -n 3 "$DEMO_DIR/geoip.out")"
+chmod 0755 "$GEO"
+chmod 0644 "$GEO"/*.mmdb
+install -m 0644 tests/data/password/breached.txt "$DEMO_DIR/breached.txt" ||
+	e2e_die "cannot copy tests/data/password/breached.txt"
+DC_POLICY_KEY=demo-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+MW_HTTP_LISTEN=127.0.0.1:$PHTTP
 MW_BIN=$DEMO_REPO/build/mailwarden
 MW_USER=nobody
 MW_TRUSTED="127.0.0.0/8" # loopback: the submission clients and the digest
@@ -129,7 +159,13 @@ MW_KEY_SECRET=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
 MW_EXTRA_CONF="digest = yes
 digest_smtp = 127.0.0.1:$P25
 flood_threshold = 20
-own_bounce_threshold = 10"
+own_bounce_threshold = 10
+geoip_country_db = $GEO/country.mmdb
+geoip_asn_db = $GEO/asn.mmdb
+admin_notify = $ADMIN
+auth_policy_secret = $DC_POLICY_KEY
+login_alert_interval = 1m
+breached_passwords_file = $DEMO_DIR/breached.txt"
 mw_setup
 
 PF_MILTER="inet:127.0.0.1:$PM"
@@ -139,22 +175,36 @@ pf_create
 printf '%s\n' '/^prvs=[0-9]{4}[0-9a-f]{6}=(.+@example\.jp)$/	${1}' >"$PF_CONF/prvs.regexp"
 pf_set "virtual_alias_maps = regexp:$PF_CONF/prvs.regexp" "myhostname = $DEMO_HOST" ||
 	e2e_die "postconf virtual_alias_maps failed"
+# Dovecot checks the passwords (and Postfix's SMTP AUTH) and asks
+# mailwarden about every login; its maildirs are Postfix's.
+DC_POLICY_URL=http://127.0.0.1:$PHTTP/auth-policy
+DC_USERS="$USER_C:$PW_OLD $USER_T:$PW_T"
+dc_create
+pf_sasl_enable
+demo_record
 
 demo_sink_start
 demo_record
 demo_mw_start
+e2e_wait_port "$PHTTP" 10 || e2e_die "mailwarden's http_listen is not listening on $PHTTP"
+demo_record
+dc_start </dev/null
+DC_MASTER_PID=$(dc_master_pid)
+DC_MASTER_START=$(demo_starttime "$DC_MASTER_PID")
 demo_record
 pf_start
 PF_MASTER_PID=$(pf_master_pid)
 PF_MASTER_START=$(demo_starttime "$PF_MASTER_PID")
 demo_record
 
-printf '%smailwarden demo: seeds 000 and 004 (DESIGN.md section 1), on 127.0.0.1 only%s\n' \
+printf '%smailwarden demo: seeds 000, 001 and 004 (DESIGN.md section 1), on 127.0.0.1 only%s\n' \
 	"$DEMO_B" "$DEMO_OFF"
 demo_say "Postfix $(postconf -d -h mail_version 2>/dev/null): MX port $P25, submission port $P587 (ORIGINATING)"
+demo_say "Dovecot $(dovecot --version 2>/dev/null | cut -d ' ' -f 1) (master pid $DC_MASTER_PID): IMAP port $PIMAP, POP3 port $PPOP3, SASL for port $P587"
 demo_say "smtp-sink (the rest of the Internet): port $PSINK"
-demo_say "mailwarden serve (pid $MW_PID): milter port $PM, batv_mode = enforce, flood_threshold = 20"
-demo_say "users: $USER_A (田中), $USER_B (鈴木), $USER_OLD (田中の古いアドレス)"
+demo_say "mailwarden serve (pid $MW_PID): milter port $PM, auth-policy http://127.0.0.1:$PHTTP, batv_mode = enforce"
+demo_say "users: $USER_A (田中), $USER_B (鈴木), $USER_OLD (田中の古いアドレス),"
+demo_say "       $USER_C (山本, password $PW_OLD), $USER_T (伊藤), $ADMIN"
 demo_say "files: $DEMO_DIR"
 
 # -- small helpers for the story ---------------------------------------------
@@ -367,7 +417,7 @@ sleep 1
 grep -F "$USER_B: " "$MW_LOG" | grep -F 'bounces of own mail' | head -n 1 |
 	sed 's/^.*info: //' | demo_indent
 demo_say "An \"own_bounces\" event is recorded for the account: the sign of seed 004's takeover,"
-demo_say "which the account guard (next milestone) will act on by suspending sending."
+demo_say "which the account guard adds to its takeover score (25 points an hour of them: docs/guard.md)."
 
 # -- 6. retire an old address ---------------------------------------------------------
 
@@ -407,7 +457,204 @@ demo_say "After: any mail to it is refused at RCPT, the bounce and an ordinary n
 demo_show "bounce:     $(result_line old2)"
 demo_show "newsletter: $(result_line old3)"
 
-# -- 7. the digest ----------------------------------------------------------------------
+# -- 7. seed 001: a stolen password ----------------------------------------------------
+
+# login USER PASS IP - one IMAP login through Dovecot, presented as coming
+# from IP (IMAP ID x-originating-ip) by the mail program $CLIENT (the ID's
+# name: the history's device); prints what the server said, with the
+# address's country in the test GeoIP map. Its status is imap.pl's.
+CLIENT=Thunderbird
+login() {
+	local out rc
+	out=$(DC_IMAP_CLIENT=$CLIENT dc_imap_login "$1" "$2" "$3" 2>&1)
+	rc=$?
+	out=${out%%$'\n'*}
+	demo_show "$(printf 'IMAP %-16s %-15s %s -> %s' "$1" "$3" "($(geo_cc "$3"))" "${out:0:60}")"
+	return "$rc"
+}
+
+# geo_cc IP - the country of an address in tests/data/geoip's map (its
+# README), for the story's lines; what mailwarden recorded is read back
+# from its history.
+geo_cc() {
+	local last=${1##*.}
+	case $1 in
+	192.0.2.*) echo JP ;;
+	198.51.100.*) ((last < 128)) && echo US || echo DE ;;
+	203.0.113.*)
+		case $((last / 64)) in 0) echo CN ;; 1) echo RU ;; 2) echo BR ;; *) echo KR ;; esac
+		;;
+	*) echo "??" ;;
+	esac
+}
+
+# submit USER PASS IP OUT RCPT - one message over SMTP AUTH on the
+# submission port (swaks), the client presented as IP (XCLIENT).
+N_SUB=0
+submit() {
+	N_SUB=$((N_SUB + 1))
+	pf_swaks_auth "$1" "$2" "$4" "$3" --from "$1" --to "$5" \
+		--header "Subject: demo $N_SUB" >/dev/null 2>&1
+}
+accepted() { grep -q '^<- *250 .*queued as' "$1"; }
+queued_as() { sed -n 's/^<- *250 .*queued as \([0-9A-Za-z]*\).*/\1/p' "$1" | head -n 1; }
+# refusal OUT - the SMTP reply that refused the message, one line each.
+refusal() { grep -E '^<\*\* *[45][0-9][0-9][- ]' "$1" | sed 's/^<\*\* *//'; }
+# notices ADDRESS KIND - the guard's notices of KIND in ADDRESS's maildir.
+notice_files() {
+	local f
+	for f in $(maildir_files "$1"); do
+		grep -q "^X-Mailwarden-Notice: $2" "$f" && echo "$f"
+	done
+}
+notices() { notice_files "$1" "$2" | wc -l; }
+notices_at_least() { [ "$(notices "$1" "$2")" -ge "$3" ]; }
+suspended() { mw_cli account list --suspended 2>/dev/null | grep -qF "$1"; }
+# sent_by ADDRESS - messages the Internet (smtp-sink) got from ADDRESS
+# (its envelope sender, BATV-tagged or not).
+sent_by() {
+	local f n=0
+	for f in "$SINK_DIR"/msg.*; do
+		[ -e "$f" ] || continue
+		[[ $(sink_mail_from "$f") == *"$1" ]] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+demo_section "パスワード 1234qwer が盗まれた (seed 001) / yamamoto's password is stolen"
+demo_say "Dovecot (IMAP port $PIMAP) checks every password and asks mailwarden's auth-policy endpoint"
+demo_say "(http://127.0.0.1:$PHTTP/auth-policy) before and after; Postfix's SMTP AUTH on port $P587 goes"
+demo_say "through the same Dovecot. Client addresses are presented with IMAP ID and XCLIENT;"
+demo_say "their countries come from the test GeoIP map (tests/data/geoip: 192.0.2.0/24 is JP)."
+demo_say "$USER_C (山本) reads her mail at home with the password $PW_OLD:"
+if ! { login "$USER_C" "$PW_OLD" 192.0.2.10 && login "$USER_C" "$PW_OLD" 192.0.2.11; }; then
+	e2e_die "yamamoto's logins from home failed (Dovecot log $DC_LOG)"
+fi
+demo_say "Someone has the password. Logins from five countries in a few seconds:"
+FOREIGN="203.0.113.10 203.0.113.70 203.0.113.130 198.51.100.10 198.51.100.200"
+CLIENT=imapsync
+for ip in $FOREIGN; do
+	login "$USER_C" "$PW_OLD" "$ip"
+done
+CLIENT=Thunderbird
+sleep 0.5 # Dovecot reports a login's outcome to mailwarden after answering it
+demo_say "The password is right, so Dovecot lets them read the mailbox (mailwarden does not"
+demo_say "lock anyone out of their mail). But mailwarden scored the pattern:"
+grep -F "guard: $USER_C: sending suspended" "$MW_LOG" | head -n 1 | sed -E 's/^.*(info|warning): //' |
+	demo_wrap 120 | demo_indent
+demo_say "Now the spam run: the attacker sends with SMTP AUTH ($USER_C / $PW_OLD) from each address:"
+ATT_SENT=0 ATT_REFUSED=0 ATT_TRIES=0 ATT_REPLY=""
+for ((i = 0; i < 25 && ATT_REFUSED < 5; i++)); do
+	# shellcheck disable=SC2086 # five addresses, split on purpose
+	set -- $FOREIGN
+	shift $((i % 5))
+	out=$W/attack-$i.out
+	ATT_TRIES=$((ATT_TRIES + 1))
+	submit "$USER_C" "$PW_OLD" "$1" "$out" "friend$i@victims$i.example"
+	if accepted "$out"; then
+		ATT_SENT=$((ATT_SENT + 1))
+		demo_show "from $1 ($(geo_cc "$1")): 250 accepted, queued as $(queued_as "$out")"
+		sleep 1
+	else
+		ATT_REFUSED=$((ATT_REFUSED + 1))
+		[ -n "$ATT_REPLY" ] || ATT_REPLY=$out
+		demo_show "from $1 ($(geo_cc "$1")): $(refusal "$out" | head -n 1 | cut -c 1-100)..."
+	fi
+done
+[ -n "$ATT_REPLY" ] || e2e_die "the attacker's mail was never refused (mailwarden log $MW_LOG)"
+demo_say "$ATT_TRIES attempts: $ATT_REFUSED refused, $ATT_SENT accepted. The whole reply, English then Japanese"
+demo_say "(two lines, wrapped here for the screen):"
+refusal "$ATT_REPLY" | demo_wrap 110 | demo_indent
+demo_say "What reached the Internet from $USER_C: $(sent_by "$USER_C") message(s)."
+demo_show "# mailwarden account list --suspended"
+mw_cli account list --suspended 2>&1 | demo_indent
+demo_say "Her login history, newest first (Dovecot's logins and the milter's submissions):"
+demo_show "# mailwarden account history $USER_C -n 14"
+mw_cli account history "$USER_C" -n 14 2>&1 | demo_indent
+mw_cli account history "$USER_C" --json >"$W/yamamoto-history.json" 2>&1
+HIST_CC=$(for cc in CN RU BR US DE; do
+	grep -q "\"country\": *\"$cc\"" "$W/yamamoto-history.json" && printf '%s ' "$cc"
+done)
+demo_say "Countries of foreign logins recorded: ${HIST_CC:-none}"
+
+# -- 8. the password is changed -----------------------------------------------------------
+
+demo_section "パスワードを変えると送信が再開する / a new password lifts the suspension"
+demo_say "The notice tells her to change the password. The admin checks the old one first:"
+demo_show "# printf '%s\\n' '$PW_OLD' | mailwarden password-check --user $USER_C"
+printf '%s\n' "$PW_OLD" | mw_cli password-check --user "$USER_C" 2>&1 | demo_indent
+PWCHK_OLD=${PIPESTATUS[1]}
+demo_say "(exit status $PWCHK_OLD; the breached list is breached_passwords_file = tests/data/password/breached.txt,"
+demo_say "a sample in the format of Have I Been Pwned's SHA-1 file). And the new one:"
+demo_show "# printf '%s\\n' '$PW_NEW' | mailwarden password-check --user $USER_C"
+printf '%s\n' "$PW_NEW" | mw_cli password-check --user "$USER_C" 2>&1 | demo_indent
+PWCHK_NEW=${PIPESTATUS[1]}
+if [ "$PWCHK_OLD" != 1 ] || [ "$PWCHK_NEW" != 0 ]; then
+	e2e_die "password-check: $PW_OLD gave $PWCHK_OLD (1 expected), the new one $PWCHK_NEW (0 expected)"
+fi
+dc_set_password "$USER_C" "$PW_NEW"
+demo_say "Dovecot's passwd-file now has the new password. She logs in from home:"
+# Dovecot sees the new passwd-file when its mtime has moved on.
+e2e_wait_until 5 dc_imap_login "$USER_C" "$PW_NEW" 192.0.2.10 >/dev/null 2>&1
+login "$USER_C" "$PW_NEW" 192.0.2.10 || e2e_die "the login with the new password failed"
+not_suspended() { ! suspended "$1"; }
+e2e_wait_until 10 not_suspended "$USER_C" || e2e_die "the suspension was not lifted"
+grep -F "guard: $USER_C: suspension lifted" "$MW_LOG" | head -n 1 | sed -E 's/^.*(info|warning): //' | demo_indent
+demo_show "# mailwarden account list --suspended"
+(mw_cli account list --suspended 2>&1 | grep . || echo "(none)") | demo_indent
+demo_say "The attacker's $PW_OLD no longer works:"
+CLIENT=imapsync login "$USER_C" "$PW_OLD" 203.0.113.10 && e2e_die "the old password still works"
+submit "$USER_C" "$PW_NEW" 192.0.2.10 "$W/yamamoto-after.out" "sato@example.org"
+accepted "$W/yamamoto-after.out" || e2e_die "yamamoto cannot send after the change: $(refusal "$W/yamamoto-after.out")"
+demo_say "And she sends again (SMTP AUTH from home, to sato@example.org):"
+demo_show "$(grep -m1 '^<- *250 .*queued as' "$W/yamamoto-after.out" | sed 's/^<- *//')"
+
+# -- 9. a traveller ----------------------------------------------------------------------------
+
+demo_section "出張中のログイン / ito travels to the US: one new country is not a takeover"
+if ! { login "$USER_T" "$PW_T" 192.0.2.20 && login "$USER_T" "$PW_T" 192.0.2.21; }; then
+	e2e_die "ito's logins from home failed"
+fi
+demo_say "Then from a hotel in the US, and three mails:"
+login "$USER_T" "$PW_T" 198.51.100.30 || e2e_die "ito's login from the US failed"
+T_SENT=0
+for ((i = 1; i <= 3; i++)); do
+	submit "$USER_T" "$PW_T" 198.51.100.30 "$W/ito-$i.out" "client$i@partner.example.com"
+	if accepted "$W/ito-$i.out"; then
+		T_SENT=$((T_SENT + 1))
+		demo_show "mail $i: 250 accepted, queued as $(queued_as "$W/ito-$i.out")"
+	else
+		demo_show "mail $i: $(refusal "$W/ito-$i.out" | head -n 1)"
+	fi
+done
+[ "$T_SENT" = 3 ] || e2e_die "the traveller's mail was refused"
+if suspended "$USER_T"; then e2e_die "the traveller was suspended"; fi
+demo_say "All three sent; ito is not suspended. He gets a login alert (a new country, once)."
+
+# -- 10. the notices ------------------------------------------------------------------------------
+
+demo_section "お知らせ / the notices: yamamoto, the admin, ito"
+e2e_wait_until 60 notices_at_least "$USER_C" suspended 1 ||
+	e2e_die "yamamoto got no suspension notice within 60 s"
+e2e_wait_until 30 notices_at_least "$ADMIN" suspended 1 ||
+	e2e_die "the admin got no suspension notice"
+e2e_wait_until 30 notices_at_least "$USER_T" login-alert 1 ||
+	e2e_die "ito got no login alert"
+e2e_wait_until 10 notices_at_least "$USER_C" unlocked 1
+grep -E "guard: [a-z_-]+ notice for " "$MW_LOG" | sed -E 's/^.*(info|warning): //' | demo_indent
+f=$(notice_files "$USER_C" suspended | head -n 1)
+demo_say "In yamamoto's maildir ($(basename "$f")):"
+demo_show "Subject: $(demo_header "$f" Subject)"
+demo_notice_body "$f" 12 | demo_indent
+demo_show "..."
+f=$(notice_files "$ADMIN" suspended | head -n 1)
+demo_say "The admin's copy: Subject: $(demo_header "$f" Subject | cut -c 1-110)"
+f=$(notice_files "$USER_T" login-alert | head -n 1)
+demo_say "ito's login alert: Subject: $(demo_header "$f" Subject | cut -c 1-110)"
+demo_notice_body "$f" 5 | demo_indent
+demo_show "..."
+
+# -- 11. the digest ----------------------------------------------------------------------
 
 demo_section "5万通ではなく、お知らせ 1 通 / one digest instead of the flood"
 if ! grep -qF "digest to $USER_A" "$MW_LOG"; then
@@ -441,7 +688,7 @@ if command -v sqlite3 >/dev/null && command -v jq >/dev/null; then
 		demo_indent
 fi
 
-# -- 8. the summary ---------------------------------------------------------------
+# -- 12. the summary ---------------------------------------------------------------
 
 demo_section "まとめ / summary"
 sleep 1
@@ -460,6 +707,17 @@ floods=$(mwlog_count 'shield: flood of backscatter to ')
 digests=$(mwlog_count 'shield: digest to ')
 ownev=$(mwlog_count 'bounces of own mail in an hour')
 all_rej=$(mwlog_count 'verdict=reject')
+n_foreign=$(grep -E '"country": *"(CN|RU|BR|US|DE)"' "$W/yamamoto-history.json" |
+	grep -E -c '"proto": *"imap"')
+n_susp=$(mwlog_count "guard: $USER_C: sending suspended")
+n_lift=$(mwlog_count "guard: $USER_C: suspension lifted by a password change")
+n_notice_log=$(mwlog_count 'guard: [a-z_-]+ notice for ')
+n_notices=0
+for u in "$USER_C" "$ADMIN" "$USER_T"; do
+	for f in $(maildir_files "$u"); do
+		grep -q '^X-Mailwarden-Notice:' "$f" && n_notices=$((n_notices + 1))
+	done
+done
 sent_log=$outb
 if command -v sqlite3 >/dev/null; then
 	sent_log=$(mw_sql "SELECT count(*) FROM sent;" 2>/dev/null) || sent_log=$outb
@@ -470,21 +728,27 @@ row "forged bounces to tanaka (seed 000)" "$bs_refused" "$accepted" "$floods flo
 row "genuine bounces of tanaka's mail" "0" "$gen_a" "proofs: BATV tag, sent log"
 row "bounces of suzuki's spam (seed 004)" "0" "$own_b" "$ownev own_bounces event"
 row "mail to tanaka.old (1 before retiring)" "$old_ref" "$(maildir_count "$USER_OLD")" "$old_ret refused as retired"
-row "outbound, BATV-tagged (smtp-sink)" "0" "$(sink_count)" "$sent_log Message-IDs in the sent log"
+row "yamamoto's password used (seed 001)" "$ATT_REFUSED" "$ATT_SENT" "$n_foreign foreign logins (${HIST_CC% }), $n_susp suspension"
+row "yamamoto, after her new password" "0" "1" "$n_lift lifted by a password change"
+row "ito, travelling in the US" "0" "$T_SENT" "$(notices "$USER_T" login-alert) login alert, not suspended"
+row "guard notices (yamamoto, admin, ito)" "0" "$n_notices" "$n_notice_log sent (mailwarden log)"
+row "all outbound, BATV-tagged (smtp-sink)" "$ATT_REFUSED" "$(sink_count)" "$sent_log Message-IDs in the sent log"
 echo
 digest_n=0
 [ -n "$DIGEST" ] && digest_n=1
-demo_say "maildirs: tanaka $(maildir_count "$USER_A") ($gen_a genuine bounces, $digest_n digest, $accepted forged), suzuki $(maildir_count "$USER_B"), tanaka.old $(maildir_count "$USER_OLD")"
+demo_say "maildirs: tanaka $(maildir_count "$USER_A") ($gen_a genuine bounces, $digest_n digest, $accepted forged), suzuki $(maildir_count "$USER_B"), tanaka.old $(maildir_count "$USER_OLD"),"
+demo_say "          yamamoto $(maildir_count "$USER_C"), ito $(maildir_count "$USER_T"), admin $(maildir_count "$ADMIN") (the guard's notices)"
 demo_say "mailwarden refused $all_rej message(s) in all; Postfix generated no bounce (its queue: $(pf_queue_count))."
 demo_say ""
 demo_say "mailwarden log   $MW_LOG"
 demo_say "its state        $MW_DB (SQLite; sqlite3 -readonly to look)"
 demo_say "Postfix log      $PF_LOG"
-demo_say "maildirs         $PF_MAILDIR_BASE/example.jp/{tanaka,suzuki,tanaka.old}/new/"
+demo_say "Dovecot log      $DC_LOG"
+demo_say "maildirs         $PF_MAILDIR_BASE/example.jp/{tanaka,suzuki,tanaka.old,yamamoto,ito,admin}/new/"
 demo_say "the Internet     $SINK_DIR/msg.* (smtp-sink: envelope, then message)"
 demo_say "what was sent    $W/ (messages, SMTP results)"
 
-# -- 9. mail reading ------------------------------------------------------------
+# -- 13. mail reading ------------------------------------------------------------
 
 demo_section "メールを読む / mailwarden's mail reading (trace, bounce) on the samples"
 demo_say "One of the 50,000 (ISO-2022-JP): mailwarden bounce $SAMPLES/01-jp-backscatter-dsn.eml"
@@ -495,9 +759,11 @@ demo_say "More: build/mailwarden --help; docs/shield.md, docs/daemon.md."
 
 t_end=$(e2e_now_ms)
 echo
-printf '%sThe demo keeps running (Postfix, smtp-sink, mailwarden on 127.0.0.1; %d s so far).%s\n' \
+printf '%sThe demo keeps running (Postfix, Dovecot, smtp-sink, mailwarden on 127.0.0.1; %d s so far).%s\n' \
 	"$DEMO_B" "$(((t_end - DEMO_T0) / 1000))" "$DEMO_OFF"
 echo "Send more: swaks --server 127.0.0.1:$P25 --to tanaka@example.jp --from '<>' --xclient-addr 203.0.113.9"
+echo "Log in:    perl tests/e2e/lib/imap.pl 127.0.0.1 $PIMAP $USER_T '$PW_T' 203.0.113.200"
+echo "Look:      build/mailwarden account history $USER_T -c $MW_CONF"
 echo "Stop it:   make demo-stop   (scripts/demo-stop.sh; the files stay in $DEMO_DIR)"
 demo_record
 DEMO_OK=1

@@ -11,6 +11,8 @@
 # E2E_DIR is the fixed demo directory, and smtp-sink and mailwarden are
 # started in sessions of their own (setsid), detached from the terminal,
 # with their pids recorded in $DEMO_DIR/demo.env for demo-stop.sh.
+# Postfix and Dovecot detach themselves; their masters' pids are recorded
+# the same way (and each also has its pid file under the demo directory).
 #
 # Everything listens on 127.0.0.1 only.
 
@@ -18,12 +20,22 @@ DEMO_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEMO_DIR=${DEMO_DIR:-$DEMO_REPO/build/demo}
 DEMO_ENV=$DEMO_DIR/demo.env
 
-# shellcheck source-path=SCRIPTDIR/.. source=../tests/e2e/lib/postfix.sh
-. "$DEMO_REPO/tests/e2e/lib/postfix.sh"
+# postfix_sasl.sh sources postfix.sh; dovecot.sh, the private Dovecot.
+# shellcheck source-path=SCRIPTDIR/.. source=../tests/e2e/lib/postfix_sasl.sh
+. "$DEMO_REPO/tests/e2e/lib/postfix_sasl.sh"
 # shellcheck source=../tests/e2e/lib/sink.sh
 . "$DEMO_REPO/tests/e2e/lib/sink.sh"
+# shellcheck source=../tests/e2e/lib/dovecot.sh
+. "$DEMO_REPO/tests/e2e/lib/dovecot.sh"
 
 E2E_NAME=demo
+
+# Japanese text is cut (demo_indent) by characters, not bytes: under a
+# locale that is not UTF-8 (POSIX, as root over ssh), use C.UTF-8.
+case $(locale charmap 2>/dev/null) in
+UTF-8) ;;
+*) export LC_ALL=C.UTF-8 ;;
+esac
 
 # -- output ---------------------------------------------------------------
 
@@ -58,6 +70,31 @@ demo_indent() {
 	done
 }
 
+# demo_wrap COLUMNS - wrap a pipe's UTF-8 lines to COLUMNS terminal
+# columns (a Japanese character takes two), after a space or a Japanese
+# comma or full stop when there is one, never inside a character.
+demo_wrap() {
+	perl -CS -Mutf8 -e '
+		my $cols = $ARGV[0];
+		while (my $l = <STDIN>) {
+			chomp $l;
+			while (length $l) {
+				my ($w, $i, $brk) = (0, 0, -1);
+				for (; $i < length $l; $i++) {
+					my $c = substr($l, $i, 1);
+					my $cw = $c =~ /\p{EA=W}|\p{EA=F}/ ? 2 : 1;
+					last if $w + $cw > $cols;
+					$w += $cw;
+					$brk = $i + 1 if $c =~ /[ 、。,]/;
+				}
+				my $cut = $i >= length $l ? $i : $brk > 0 ? $brk : $i;
+				$cut = 1 if $cut < 1;
+				print substr($l, 0, $cut) =~ s/ +\z//r, "\n";
+				$l = substr($l, $cut) =~ s/\A +//r;
+			}
+		}' "$1"
+}
+
 # -- the record of what runs ---------------------------------------------
 
 # demo_starttime PID - the process's start time in clock ticks since boot
@@ -90,10 +127,12 @@ demo_record() {
 	local tmp=$DEMO_ENV.tmp v
 	{
 		echo "# written by scripts/demo.sh; read by scripts/demo-stop.sh"
-		for v in DEMO_STARTED P25 P587 PSINK PM E2E_DIR PF_CONF PF_QUEUE \
-			PF_LOG PF_MAILDIR_BASE MW_DIR MW_CONF MW_LOG MW_DB MW_KEYS \
-			MW_BIN MW_USER SINK_DIR SINK_COUNTERS PF_MASTER_PID \
-			PF_MASTER_START MW_PID MW_START SINK_PID SINK_START; do
+		for v in DEMO_STARTED P25 P587 PSINK PM PHTTP PIMAP PPOP3 E2E_DIR \
+			PF_CONF PF_QUEUE PF_LOG PF_MAILDIR_BASE MW_DIR MW_CONF MW_LOG \
+			MW_DB MW_KEYS MW_BIN MW_USER SINK_DIR SINK_COUNTERS \
+			DC_DIR DC_CONF DC_LOG DC_BASE DC_PASSWD PF_MASTER_PID \
+			PF_MASTER_START MW_PID MW_START SINK_PID SINK_START \
+			DC_MASTER_PID DC_MASTER_START; do
 			printf '%s=%q\n' "$v" "${!v:-}"
 		done
 	} >"$tmp" && mv -f "$tmp" "$DEMO_ENV"
@@ -110,15 +149,49 @@ demo_load() {
 # demo_running - true when anything the recorded run started still runs.
 demo_running() {
 	demo_is "${PF_MASTER_PID:-}" "${PF_MASTER_START:-}" master ||
+		demo_is "${DC_MASTER_PID:-}" "${DC_MASTER_START:-}" dovecot ||
 		demo_is "${MW_PID:-}" "${MW_START:-}" mailwarden ||
 		demo_is "${SINK_PID:-}" "${SINK_START:-}" smtp-sink
+}
+
+# demo_dc_master - the pid of our Dovecot's master, from the pid file in
+# its own base_dir, when that process is alive and is a dovecot.
+demo_dc_master() {
+	local pid c
+	[ -n "${DC_BASE:-}" ] || return 1
+	pid=$(dc_master_pid 2>/dev/null) || return 1
+	e2e_pid_alive "$pid" || return 1
+	read -r c 2>/dev/null <"/proc/$pid/comm" || return 1
+	[ "$c" = dovecot ] && echo "$pid"
+}
+
+# demo_dc_stop - stop our Dovecot: `doveadm -c OUR_CONF stop`, bounded,
+# then KILL for the master and what it started that is left (dc_stop,
+# tests/e2e/lib/dovecot.sh). Only the instance of our configuration: its
+# master is found by its pid file in our base_dir, or the recorded pid.
+demo_dc_stop() {
+	local pid
+	if demo_is "${DC_MASTER_PID:-}" "${DC_MASTER_START:-}" dovecot; then
+		pid=$DC_MASTER_PID
+	elif pid=$(demo_dc_master); then
+		# A master this script did not record (a run cut short between
+		# dc_start and demo_record).
+		:
+	else
+		return 0
+	fi
+	echo "stopping Dovecot (master pid $pid)"
+	DC_MASTER_PID=$pid
+	dc_stop
+	e2e_pid_gone "$pid"
 }
 
 # demo_stop_all - stop what the recorded run started, each by its own pid
 # (Postfix by its master and the master's process group), each step
 # bounded: Postfix first, so that no new mail reaches mailwarden; then
-# mailwarden (SIGTERM: it finishes the transactions in flight and flushes
-# its store); the sink last. Removes no file.
+# Dovecot (doveadm stop, then KILL for what is left); then mailwarden
+# (SIGTERM: it finishes the transactions in flight and flushes its
+# store); the sink last. Removes no file.
 demo_stop_all() {
 	local pid
 	if demo_is "${PF_MASTER_PID:-}" "${PF_MASTER_START:-}" master; then
@@ -131,6 +204,9 @@ demo_stop_all() {
 		echo "stopping Postfix (master pid $pid, from its pid file)"
 		pf_stop
 	fi
+	# Dovecot after Postfix (its smtpd asks Dovecot's SASL), before
+	# mailwarden (Dovecot's auth asks mailwarden's auth-policy).
+	demo_dc_stop
 	if demo_is "${MW_PID:-}" "${MW_START:-}" mailwarden; then
 		echo "stopping mailwarden (pid $MW_PID)"
 		# It waits up to 30 s for transactions in flight (docs/daemon.md).
@@ -354,4 +430,26 @@ demo_body() {
 # demo_queue_id REPLY - "queued as X" in a 250 reply, or nothing.
 demo_queue_id() {
 	sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' <<<"$1"
+}
+
+# demo_notice_body FILE LINES - the first LINES non-empty lines of a
+# guard notice's text (docs/notices.md: one text/plain part, UTF-8,
+# base64), decoded.
+demo_notice_body() {
+	perl -MMIME::Base64 -e '
+		my ($file, $n) = @ARGV;
+		open my $f, "<:raw", $file or exit 1;
+		my ($head, $b64) = (1, "");
+		while (my $l = <$f>) {
+			$l =~ s/\r?\n\z//;
+			if ($head) { $head = 0 if $l eq ""; next; }
+			$b64 .= $l;
+		}
+		my $k = 0;
+		for (split /\r?\n/, decode_base64($b64)) {
+			next unless /\S/;
+			print "$_\n";
+			last if ++$k >= $n;
+		}
+	' "$1" "$2"
 }
