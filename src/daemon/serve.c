@@ -188,6 +188,8 @@ static void teardown(serve_state *st)
 	if (st->gen)
 		serve_gen_release(st->gen);
 	st->gen = NULL;
+	/* Let the generations' ends queued on the thread pool finish. */
+	uv_run(&st->loop, UV_RUN_DEFAULT);
 	if (st->store) {
 		mw_store_close(st->store);
 		mw_info("store closed");

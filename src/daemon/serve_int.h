@@ -38,6 +38,7 @@ typedef struct serve_gen {
 	mw_auth_policy auth_policy; /* the endpoint's secret and guard */
 	unsigned refs;
 	unsigned long number; /* 1 at start, +1 per reload */
+	uv_loop_t *loop;      /* where its end is queued (serve_gen_release) */
 } serve_gen;
 
 typedef struct serve_state {

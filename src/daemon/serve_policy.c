@@ -24,6 +24,7 @@ static const char *const restart_keys[] = {
 typedef struct gen_node {
 	serve_gen gen;
 	struct gen_node *next;
+	uv_work_t work; /* its destruction, off the loop */
 } gen_node;
 
 static gen_node *live_gens;
@@ -64,7 +65,25 @@ static bool load_keys(serve_gen *g, const char *prefix)
 	return true;
 }
 
-static void gen_destroy(serve_gen *g)
+/* Take g's node out of the live list (the loop's thread only). */
+static gen_node *gen_unlink(serve_gen *g)
+{
+	for (gen_node **p = &live_gens; *p; p = &(*p)->next) {
+		if (&(*p)->gen == g) {
+			gen_node *n = *p;
+			*p = n->next;
+			return n;
+		}
+	}
+	mw_panic("serve_gen %lu is not among the live generations", g->number);
+}
+
+/* What a generation holds. Freeing its shield or guard may wait for a
+ * notice being sent (a digest's SMTP dialogue, bounded by its timeouts),
+ * so a generation that ends while the daemon runs is freed on libuv's
+ * thread pool, not on the loop: a reload during a digest round must not
+ * stop the milter. */
+static void gen_free_parts(serve_gen *g)
 {
 	if (g->guard)
 		mw_guard_free(g->guard);
@@ -76,15 +95,28 @@ static void gen_destroy(serve_gen *g)
 		free(g->keys);
 	}
 	mw_config_free(g->cfg);
-	for (gen_node **p = &live_gens; *p; p = &(*p)->next) {
-		if (&(*p)->gen == g) {
-			gen_node *n = *p;
-			*p = n->next;
-			free(n);
-			return;
-		}
-	}
-	mw_panic("serve_gen %lu is not among the live generations", g->number);
+}
+
+static void gen_destroy(serve_gen *g)
+{
+	gen_node *n = gen_unlink(g);
+	gen_free_parts(&n->gen);
+	free(n);
+}
+
+static void destroy_off_loop(uv_work_t *w)
+{
+	gen_node *n = w->data;
+	gen_free_parts(&n->gen);
+}
+
+static void destroyed(uv_work_t *w, int status)
+{
+	gen_node *n = w->data;
+	if (status != 0)
+		mw_warn("generation %lu: freed late (%s)", n->gen.number,
+			uv_strerror(status));
+	free(n);
 }
 
 /* The GeoIP databases and the account guard over them. A database that
@@ -125,6 +157,7 @@ serve_gen *serve_gen_new(serve_state *st, mw_config *cfg, const char *prefix)
 	live_gens = n;
 	serve_gen *g = &n->gen;
 	g->cfg = cfg;
+	g->loop = &st->loop;
 	g->refs = 1;
 	g->number = ++st->generations;
 	if (!load_keys(g, prefix)) {
@@ -152,8 +185,15 @@ serve_gen *serve_gen_new(serve_state *st, mw_config *cfg, const char *prefix)
 
 void serve_gen_release(serve_gen *g)
 {
-	if (g && --g->refs == 0)
-		gen_destroy(g);
+	if (!g || --g->refs != 0)
+		return;
+	gen_node *n = gen_unlink(g);
+	n->work.data = n;
+	if (!g->loop || uv_queue_work(g->loop, &n->work, destroy_off_loop,
+				      destroyed) != 0) {
+		gen_free_parts(&n->gen);
+		free(n);
+	}
 }
 
 const mw_session_policy *serve_policy_acquire(void *arg)
