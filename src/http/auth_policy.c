@@ -116,5 +116,6 @@ mw_http_route mw_auth_policy_route(mw_auth_policy *ap)
 	    .handler = mw_auth_policy_handle,
 	    .arg = ap,
 	    .body_max = MW_HTTP_AUTH_POLICY_BODY_MAX,
+	    .too_large_status = 400,
 	};
 }

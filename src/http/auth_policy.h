@@ -20,7 +20,8 @@
  *   401 when a secret is configured and X-API-Key is not exactly it
  *       (compared in constant time);
  *   400 when command is neither allow nor report;
- *   413 (by the server) for a body over MW_HTTP_AUTH_POLICY_BODY_MAX;
+ *   400 (by the server, the route asks it in place of 413) for a body
+ *       over MW_HTTP_AUTH_POLICY_BODY_MAX, as for every other refusal;
  *   400 when the body is not a JSON object, "login" is not a string of 1
  *       to MW_ADDRESS_MAX bytes, "remote" is not an IP address
  *       (IPv4-mapped IPv6 is taken as IPv4; no zone: Dovecot formats with

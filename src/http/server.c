@@ -277,9 +277,16 @@ static enum MHD_Result on_first_call(mw_http_server *srv,
 	if (!route)
 		return send_405(srv, connection, c, url);
 	if (declared_too_big(connection, route->body_max))
-		return send_error(connection, c, MHD_HTTP_CONTENT_TOO_LARGE,
+		return send_error(connection, c, too_large_status(route),
 				  "request body too large");
 	return MHD_YES;
+}
+
+/* 413 unless the route's protocol says otherwise. */
+static int too_large_status(const mw_http_route *route)
+{
+	return route && route->too_large_status ? (int)route->too_large_status
+						: MHD_HTTP_CONTENT_TOO_LARGE;
 }
 
 /* A piece of body: kept while it fits, counted and dropped after. */
@@ -305,7 +312,7 @@ static enum MHD_Result on_complete(struct MHD_Connection *connection,
 				   const char *method)
 {
 	if (c->overflow)
-		return send_error(connection, c, MHD_HTTP_CONTENT_TOO_LARGE,
+		return send_error(connection, c, too_large_status(c->route),
 				  "request body too large");
 	mw_http_request req = {
 	    .method = method,

@@ -111,6 +111,9 @@ typedef struct mw_http_route {
 	void *arg;
 	/* largest body taken; 0 for none (GET) */
 	size_t body_max;
+	/* the status of a body over body_max; 0: 413 (a protocol may ask
+	 * for another: Dovecot's auth-policy expects 400 for any refusal) */
+	unsigned too_large_status;
 } mw_http_route;
 
 typedef struct mw_http_config {
