@@ -185,6 +185,13 @@ static enum MHD_Result send_response(struct MHD_Connection *connection,
 	return ok;
 }
 
+/* 413 unless the route's protocol says otherwise. */
+static int too_large_status(const mw_http_route *route)
+{
+	return route && route->too_large_status ? (int)route->too_large_status
+						: MHD_HTTP_CONTENT_TOO_LARGE;
+}
+
 static enum MHD_Result send_error(struct MHD_Connection *connection,
 				  http_conn *c, int status, const char *reason)
 {
@@ -280,13 +287,6 @@ static enum MHD_Result on_first_call(mw_http_server *srv,
 		return send_error(connection, c, too_large_status(route),
 				  "request body too large");
 	return MHD_YES;
-}
-
-/* 413 unless the route's protocol says otherwise. */
-static int too_large_status(const mw_http_route *route)
-{
-	return route && route->too_large_status ? (int)route->too_large_status
-						: MHD_HTTP_CONTENT_TOO_LARGE;
 }
 
 /* A piece of body: kept while it fits, counted and dropped after. */

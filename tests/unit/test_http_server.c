@@ -69,9 +69,11 @@ static void slow(void *arg, const mw_http_request *req, mw_http_response *resp)
 }
 
 static const mw_http_route routes[] = {
-    {"GET", "/hello", hello, "hi", 0}, {"POST", "/echo", echo, NULL, 64},
-    {"PUT", "/echo", echo, NULL, 64},  {"GET", "/huge", huge, NULL, 0},
-    {"GET", "/slow", slow, NULL, 0},
+    {"GET", "/hello", hello, "hi", 0, 0},
+    {"POST", "/echo", echo, NULL, 64, 0},
+    {"PUT", "/echo", echo, NULL, 64, 0},
+    {"GET", "/huge", huge, NULL, 0, 0},
+    {"GET", "/slow", slow, NULL, 0, 0},
 };
 
 static mw_http_server *srv;
@@ -281,7 +283,7 @@ static void test_bad_configurations_are_refused(void **state)
 	mw_http_config none = {.host = "127.0.0.1"};
 	assert_int_equal(mw_http_server_start(&none, &s), MW_EINVAL);
 	assert_null(s);
-	mw_http_route rel = {"GET", "hello", hello, NULL, 0};
+	mw_http_route rel = {"GET", "hello", hello, NULL, 0, 0};
 	mw_http_config relative = {
 	    .host = "127.0.0.1", .routes = &rel, .n_routes = 1};
 	assert_int_equal(mw_http_server_start(&relative, &s), MW_EINVAL);
