@@ -29,8 +29,7 @@ static void refuse(const mw_http_request *req, mw_http_response *resp,
 {
 	char peer[MW_IP_TEXT_MAX];
 	mw_http_request_peer_text(req, peer);
-	mw_warn("auth-policy: refused request from %s: %s (HTTP %d)", peer,
-		reason, status);
+	mw_http_log_refusal("auth-policy", peer, status, reason);
 	mw_http_response_error(resp, status, reason);
 }
 

@@ -270,6 +270,25 @@ static bool declared_too_big(struct MHD_Connection *connection, size_t max)
 	return n > (unsigned long long)max;
 }
 
+/* A body over the route's cap: answered and logged (rate-limited). */
+static enum MHD_Result refuse_too_large(struct MHD_Connection *connection,
+					http_conn *c,
+					const mw_http_route *route,
+					const char *method, const char *url)
+{
+	mw_ip peer;
+	char text[MW_IP_TEXT_MAX] = "?";
+	peer_of(connection, &peer);
+	if (peer.family)
+		mw_ip_format(&peer, text);
+	char what[64];
+	snprintf(what, sizeof what, "%s %.40s", method, url);
+	mw_http_log_refusal(what, text, too_large_status(route),
+			    "request body too large");
+	return send_error(connection, c, too_large_status(route),
+			  "request body too large");
+}
+
 static enum MHD_Result on_first_call(mw_http_server *srv,
 				     struct MHD_Connection *connection,
 				     http_conn *c, const char *url,
@@ -284,8 +303,7 @@ static enum MHD_Result on_first_call(mw_http_server *srv,
 	if (!route)
 		return send_405(srv, connection, c, url);
 	if (declared_too_big(connection, route->body_max))
-		return send_error(connection, c, too_large_status(route),
-				  "request body too large");
+		return refuse_too_large(connection, c, route, method, url);
 	return MHD_YES;
 }
 
@@ -312,8 +330,7 @@ static enum MHD_Result on_complete(struct MHD_Connection *connection,
 				   const char *method)
 {
 	if (c->overflow)
-		return send_error(connection, c, too_large_status(c->route),
-				  "request body too large");
+		return refuse_too_large(connection, c, c->route, method, url);
 	mw_http_request req = {
 	    .method = method,
 	    .path = url,

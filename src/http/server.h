@@ -101,6 +101,13 @@ void mw_http_response_error(mw_http_response *resp, int status,
  * needs escaped (control characters as \u00XX). */
 mw_status mw_http_json_string(mw_buf *buf, const char *s);
 
+/* Log a refused request (what: "auth-policy", "POST /auth-policy"; peer
+ * as text): at most MW_HTTP_REFUSALS_LOGGED lines a minute, then one line
+ * saying that more are not logged, so that a hostile client cannot fill
+ * the log through the HTTP port. Thread-safe. */
+void mw_http_log_refusal(const char *what, const char *peer, int status,
+			 const char *reason);
+
 typedef void (*mw_http_handler_fn)(void *arg, const mw_http_request *req,
 				   mw_http_response *resp);
 

@@ -4,7 +4,11 @@
 #include "http/server.h"
 #include "http/server_int.h"
 
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
+
+#include "lib/log.h"
 
 static const char json_type[] = "application/json";
 
@@ -113,4 +117,27 @@ void mw_http_response_error(mw_http_response *resp, int status,
 		mw_buf_reset(&resp->body);
 		(void)mw_buf_puts(&resp->body, "{\"error\":\"?\"}\n");
 	}
+}
+
+/* -- refusals in the log ----------------------------------------------- */
+
+static _Atomic long long refusal_minute;
+static atomic_uint refusals_in_minute;
+
+void mw_http_log_refusal(const char *what, const char *peer, int status,
+			 const char *reason)
+{
+	long long minute = (long long)time(NULL) / 60;
+	long long seen = atomic_load(&refusal_minute);
+	if (seen != minute &&
+	    atomic_compare_exchange_strong(&refusal_minute, &seen, minute))
+		atomic_store(&refusals_in_minute, 0);
+	unsigned n = atomic_fetch_add(&refusals_in_minute, 1) + 1;
+	if (n <= MW_HTTP_REFUSALS_LOGGED)
+		mw_warn("%s: refused request from %s: %s (HTTP %d)", what, peer,
+			reason, status);
+	else if (n == MW_HTTP_REFUSALS_LOGGED + 1)
+		mw_warn("%s: more than %d refused requests this minute; the "
+			"rest of this minute's are not logged",
+			what, MW_HTTP_REFUSALS_LOGGED);
 }

@@ -546,6 +546,11 @@
  * requests/s of DESIGN.md section 8 from ever buffering much. */
 #define MW_HTTP_AUTH_POLICY_BODY_MAX ((size_t)16 * 1024)
 
+/* Refused HTTP requests logged per minute. A misconfigured Dovecot makes
+ * one refusal a login, a hostile client thousands a second; ten lines a
+ * minute say what is wrong without filling the disk. */
+#define MW_HTTP_REFUSALS_LOGGED 10
+
 /* -- CLI -------------------------------------------------------------- */
 
 /* Files one `mailwarden bounce` call will take on its command line is

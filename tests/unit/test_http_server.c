@@ -6,6 +6,10 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -69,10 +73,8 @@ static void slow(void *arg, const mw_http_request *req, mw_http_response *resp)
 }
 
 static const mw_http_route routes[] = {
-    {"GET", "/hello", hello, "hi", 0, 0},
-    {"POST", "/echo", echo, NULL, 64, 0},
-    {"PUT", "/echo", echo, NULL, 64, 0},
-    {"GET", "/huge", huge, NULL, 0, 0},
+    {"GET", "/hello", hello, "hi", 0, 0}, {"POST", "/echo", echo, NULL, 64, 0},
+    {"PUT", "/echo", echo, NULL, 64, 0},  {"GET", "/huge", huge, NULL, 0, 0},
     {"GET", "/slow", slow, NULL, 0, 0},
 };
 
@@ -171,6 +173,47 @@ static void test_body_arrives_whole_with_nul_bytes(void **state)
 	assert_int_equal(reply->body_len, 5);
 	assert_memory_equal(reply->body, "3:a\0b", 5);
 	close(fd);
+}
+
+/* A flood of refusals leaves MW_HTTP_REFUSALS_LOGGED lines and one that
+ * says the rest are not logged, not one line each. */
+static void test_refusals_are_logged_at_a_bounded_rate(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/mw-test-http-log.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	mw_log_set_level(MW_LOG_WARNING);
+	/* Not across the turn of a minute, where the count restarts (other
+	 * cases may have used part of this minute's lines already). */
+	time_t t0 = time(NULL);
+	while (time(NULL) / 60 == t0 / 60 && time(NULL) % 60 > 57)
+		usleep(100000);
+	for (int i = 0; i < 3 * MW_HTTP_REFUSALS_LOGGED; i++)
+		mw_http_log_refusal("auth-policy", "203.0.113.9", 400,
+				    "no login");
+	fflush(stderr);
+	mw_log_set_level(MW_LOG_ERROR);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	FILE *f = fdopen(fd, "r");
+	assert_non_null(f);
+	rewind(f);
+	char line[512];
+	int refused = 0, more = 0;
+	while (fgets(line, sizeof line, f)) {
+		refused += strstr(line, "refused request from 203.0.113.9: "
+					"no login (HTTP 400)") != NULL;
+		more += strstr(line, "are not logged") != NULL;
+	}
+	fclose(f);
+	unlink(path);
+	assert_true(refused >= 1 && refused <= MW_HTTP_REFUSALS_LOGGED);
+	assert_int_equal(more, 1);
 }
 
 static void test_body_at_the_cap_is_taken_over_it_is_413(void **state)
@@ -340,6 +383,7 @@ int main(void)
 	    cmocka_unit_test(test_wrong_method_is_405_with_allow),
 	    cmocka_unit_test(test_body_arrives_whole_with_nul_bytes),
 	    cmocka_unit_test(test_body_at_the_cap_is_taken_over_it_is_413),
+	    cmocka_unit_test(test_refusals_are_logged_at_a_bounded_rate),
 	    cmocka_unit_test(test_chunked_body_without_end_is_cut_off),
 	    cmocka_unit_test(test_response_over_its_cap_is_500),
 	    cmocka_unit_test(test_header_injection_is_refused),
