@@ -59,6 +59,9 @@
 #define MWG_S_FIRST_LOGIN "first_login"
 #define MWG_S_ALERT_AT "login_alert_at"
 #define MWG_S_RESET_AT "score_reset_at"
+/* Bytes of a device's name in the history and the seen set: an IMAP
+ * client's name ("thunderbird", "k-9_mail") fits many times over. */
+#define MWG_DEVICE_MAX 64
 #define MWG_S_UNLOCK_NOTICE "unlock_notice"
 #define MWG_S_SCORE_LOGIN "score_login"
 #define MWG_S_OWN_BOUNCE_AT "own_bounce_alert" /* the shield's */

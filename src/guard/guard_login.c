@@ -170,6 +170,37 @@ static const char *result_name(mw_login_result r)
 	}
 }
 
+/* The device a login came from, as a short stable name. Dovecot sends the
+ * IMAP ID list as the client id ("name" "Thunderbird" "version" "115.3"
+ * "os" ...): the version changes with every update, so only the "name"
+ * counts (a new version is not a new device). Any other client id is
+ * taken as it is. The result is a setting-name-safe word: letters,
+ * digits, '.', '_' and '-', others as '_', lower-cased, at most
+ * MWG_DEVICE_MAX bytes; "" for none. */
+static void device_name(const char *client_id, char *out, size_t outsz)
+{
+	const char *v = client_id;
+	size_t n = strlen(client_id);
+	const char *key = strcasestr(client_id, "\"name\"");
+	if (key) {
+		const char *q = strchr(key + 6, '"');
+		const char *end = q ? strchr(q + 1, '"') : NULL;
+		if (q && end) {
+			v = q + 1;
+			n = (size_t)(end - v);
+		}
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 1 < outsz && o < MWG_DEVICE_MAX; i++) {
+		unsigned char c = (unsigned char)v[i];
+		bool word = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			    (c >= 'A' && c <= 'Z') || c == '.' || c == '-';
+		out[o++] =
+		    word ? (char)(c >= 'A' && c <= 'Z' ? c + 32 : c) : '_';
+	}
+	out[o] = '\0';
+}
+
 static void record_login(mw_guard *g, const mw_login_event *ev, const char *ip,
 			 const mw_guard_place *p, const char *why)
 {
@@ -177,8 +208,10 @@ static void record_login(mw_guard *g, const mw_login_event *ev, const char *ip,
 			      "proto", proto_of(ev), "ip", ip, "country",
 			      p->country, "asn", (json_int_t)p->asn, "result",
 			      result_name(ev->result));
-	if (o && ev->device_id[0])
-		json_object_set_new(o, "device", json_string(ev->device_id));
+	char device[MWG_DEVICE_MAX + 1];
+	device_name(ev->device_id, device, sizeof device);
+	if (o && device[0])
+		json_object_set_new(o, "device", json_string(device));
 	if (o && p->asn_org[0])
 		json_object_set_new(o, "org", json_string(p->asn_org));
 	if (o && why)
@@ -240,8 +273,10 @@ static void learn_place(mw_guard *g, const mw_login_event *ev, const char *ip,
 		snprintf(name, sizeof name, "seen.asn.AS%" PRIu32, p->asn);
 		learn(g, seen, name, &nv->asn, ev->now);
 	}
-	if (ev->device_id[0]) {
-		snprintf(name, sizeof name, "seen.device.%s", ev->device_id);
+	char device[MWG_DEVICE_MAX + 1];
+	device_name(ev->device_id, device, sizeof device);
+	if (device[0]) {
+		snprintf(name, sizeof name, "seen.device.%s", device);
 		learn(g, seen, name, &nv->device, ev->now);
 	}
 	snprintf(name, sizeof name, "seen.ip.%s", ip);

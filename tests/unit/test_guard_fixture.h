@@ -354,12 +354,14 @@ static inline gfx_result gfx_submit(gfx *f, const char *acct, const char *ip,
 }
 
 /* A setting of acct:<login>, "" when absent. */
-static inline const char *gfx_setting(gfx *f, const char *login,
-				      const char *name, char *out, size_t outsz)
+/* A setting of the account's key, or of its "acct:<a>/METRIC" key. */
+static inline const char *gfx_setting_in(gfx *f, const char *login,
+					 const char *metric, const char *name,
+					 char *out, size_t outsz)
 {
 	char k[MW_STORE_KEY_MAX + 1];
 	out[0] = '\0';
-	if (mw_store_key(k, sizeof k, "acct", login, NULL) != MW_OK)
+	if (mw_store_key(k, sizeof k, "acct", login, metric) != MW_OK)
 		return out;
 	mw_buf b;
 	mw_buf_init(&b, MW_STORE_VALUE_MAX);
@@ -368,6 +370,12 @@ static inline const char *gfx_setting(gfx *f, const char *login,
 		snprintf(out, outsz, "%s", mw_buf_cstr(&b));
 	mw_buf_free(&b);
 	return out;
+}
+
+static inline const char *gfx_setting(gfx *f, const char *login,
+				      const char *name, char *out, size_t outsz)
+{
+	return gfx_setting_in(f, login, NULL, name, out, outsz);
 }
 
 #endif

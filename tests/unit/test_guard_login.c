@@ -150,6 +150,28 @@ static void test_new_device_alerts_once_per_interval(void **state)
 	assert_int_equal(gfx_count(f, MW_NOTICE_LOGIN_ALERT, 1), 0);
 }
 
+/* Dovecot's client id is the IMAP ID list: the client's name is the
+ * device, its version is not (an update is not a new device). */
+static void test_imap_id_name_is_the_device_not_its_version(void **state)
+{
+	gfx *f = *state;
+	gfx_report(f, TARO, HOME_IP, true, "good0001",
+		   "\"name\" \"Thunderbird\" \"version\" \"115.3\"", T0);
+	gfx_report(f, TARO, HOME_IP, true, "good0001",
+		   "\"name\" \"Thunderbird\" \"version\" \"115.4\"",
+		   T0 + 2 * HOUR);
+	assert_int_equal(gfx_count(f, MW_NOTICE_LOGIN_ALERT, 0), 0);
+	gfx_report(f, TARO, HOME_IP, true, "good0001",
+		   "\"NAME\" \"K-9 Mail\" \"os\" \"Android\"", T0 + 4 * HOUR);
+	assert_int_equal(gfx_count(f, MW_NOTICE_LOGIN_ALERT, 0), 1);
+	assert_string_equal(f->notices[0].what_new, "device");
+	char v[256];
+	assert_string_not_equal(gfx_setting_in(f, TARO, "seen",
+					       "seen.device.k-9_mail", v,
+					       sizeof v),
+				"");
+}
+
 static void test_login_alerts_off_sends_none(void **state)
 {
 	gfx *f = *state;
@@ -262,6 +284,9 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_new_device_alerts_once_per_interval, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_imap_id_name_is_the_device_not_its_version, setup,
+		teardown),
 	    cmocka_unit_test_setup_teardown(test_login_alerts_off_sends_none,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
