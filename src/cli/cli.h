@@ -14,8 +14,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "daemon/config.h"
 #include "lib/buf.h"
 #include "mail/received.h"
+#include "store/store.h"
 
 enum { CLI_OK = 0, CLI_NO = 1, CLI_USAGE = 2 };
 
@@ -64,5 +66,12 @@ void cli_json_print(FILE *out, json_t *obj);
 /* Print "label: value" when value is not NULL, for the table views. */
 void cli_print_field(FILE *out, const char *indent, const char *label,
 		     const char *value);
+
+/* The configuration at path for a verb that works on the store (errors
+ * printed as check-config prints them; a Redis store refused for now),
+ * or NULL. */
+mw_config *cli_load_config_for_store(const char *verb, const char *path);
+/* Its store, or NULL after "mailwarden VERB: reason". */
+mw_store *cli_open_store(const char *verb, const mw_config *cfg);
 
 #endif

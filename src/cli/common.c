@@ -10,6 +10,7 @@
 #include "lib/date.h"
 #include "lib/file.h"
 #include "lib/limits.h"
+#include "lib/str.h"
 #include "mail/charset.h"
 
 void cli_error(const char *verb, const char *fmt, ...)
@@ -129,4 +130,37 @@ void cli_print_field(FILE *out, const char *indent, const char *label,
 {
 	if (value)
 		fprintf(out, "%s%-12s %s\n", indent, label, value);
+}
+
+/* -- the store, for the verbs that read and change it ------------------- */
+
+mw_config *cli_load_config_for_store(const char *verb, const char *path)
+{
+	static mw_config_errors errs; /* 20 KiB: not on the stack */
+	mw_config *cfg = NULL;
+	if (mw_config_load(path, &cfg, &errs) != MW_OK) {
+		mw_config_errors_print(&errs, stderr);
+		return NULL;
+	}
+	if (cfg->store.kind != MW_CFG_STORE_SQLITE) {
+		cli_error(verb, "%s: store = redis is not supported yet", path);
+		mw_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+mw_store *cli_open_store(const char *verb, const mw_config *cfg)
+{
+	mw_store_config sc;
+	mw_store_config_init(&sc);
+	sc.state_dir = cfg->state_dir;
+	sc.sent_log_days = (unsigned)cfg->sent_log_days;
+	mw_store_error err;
+	mw_store *st = NULL;
+	if (mw_store_open(&sc, &st, &err) != MW_OK) {
+		cli_error(verb, "%s", err.msg);
+		return NULL;
+	}
+	return st;
 }

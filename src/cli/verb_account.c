@@ -183,38 +183,6 @@ static void who_am_i(char *out, size_t outsz)
 		snprintf(out, outsz, "admin uid %u", (unsigned)getuid());
 }
 
-static mw_config *load_config(const char *path)
-{
-	static mw_config_errors errs; /* 20 KiB: not on the stack */
-	mw_config *cfg = NULL;
-	if (mw_config_load(path, &cfg, &errs) != MW_OK) {
-		mw_config_errors_print(&errs, stderr);
-		return NULL;
-	}
-	if (cfg->store.kind != MW_CFG_STORE_SQLITE) {
-		cli_error("account", "%s: store = redis is not supported yet",
-			  path);
-		mw_config_free(cfg);
-		return NULL;
-	}
-	return cfg;
-}
-
-static mw_store *open_store(const mw_config *cfg)
-{
-	mw_store_config sc;
-	mw_store_config_init(&sc);
-	sc.state_dir = cfg->state_dir;
-	sc.sent_log_days = (unsigned)cfg->sent_log_days;
-	mw_store_error err;
-	mw_store *st = NULL;
-	if (mw_store_open(&sc, &st, &err) != MW_OK) {
-		cli_error("account", "%s", err.msg);
-		return NULL;
-	}
-	return st;
-}
-
 static int change(const account_args *a, mw_store *st, const char *acct,
 		  time_t now)
 {
@@ -296,10 +264,10 @@ static int account_main(int argc, char **argv)
 		cli_error("account", "%s", account_usage);
 		return CLI_USAGE;
 	}
-	mw_config *cfg = load_config(a.config);
+	mw_config *cfg = cli_load_config_for_store("account", a.config);
 	if (!cfg)
 		return CLI_USAGE;
-	mw_store *st = open_store(cfg);
+	mw_store *st = cli_open_store("account", cfg);
 	if (!st) {
 		mw_config_free(cfg);
 		return CLI_USAGE;

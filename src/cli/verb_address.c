@@ -166,38 +166,6 @@ static const char *clean_address(const char *in, char *out, size_t outsz)
 	return out;
 }
 
-static mw_config *load_config(const char *path)
-{
-	static mw_config_errors errs; /* 20 KiB: not on the stack */
-	mw_config *cfg = NULL;
-	if (mw_config_load(path, &cfg, &errs) != MW_OK) {
-		mw_config_errors_print(&errs, stderr);
-		return NULL;
-	}
-	if (cfg->store.kind != MW_CFG_STORE_SQLITE) {
-		cli_error("address", "%s: store = redis is not supported yet",
-			  path);
-		mw_config_free(cfg);
-		return NULL;
-	}
-	return cfg;
-}
-
-static mw_store *open_store(const mw_config *cfg)
-{
-	mw_store_config sc;
-	mw_store_config_init(&sc);
-	sc.state_dir = cfg->state_dir;
-	sc.sent_log_days = (unsigned)cfg->sent_log_days;
-	mw_store_error err;
-	mw_store *st = NULL;
-	if (mw_store_open(&sc, &st, &err) != MW_OK) {
-		cli_error("address", "%s", err.msg);
-		return NULL;
-	}
-	return st;
-}
-
 /* addr: as clean_address() left it. */
 static int change_state(const mw_config *cfg, mw_store *st, const char *action,
 			const char *addr)
@@ -269,10 +237,10 @@ static int address_main(int argc, char **argv)
 	char addr[MW_ADDRESS_MAX + 1];
 	if (a.operand && !clean_address(a.operand, addr, sizeof addr))
 		return CLI_USAGE;
-	mw_config *cfg = load_config(a.config);
+	mw_config *cfg = cli_load_config_for_store("address", a.config);
 	if (!cfg)
 		return CLI_USAGE;
-	mw_store *st = open_store(cfg);
+	mw_store *st = cli_open_store("address", cfg);
 	if (!st) {
 		mw_config_free(cfg);
 		return CLI_USAGE;

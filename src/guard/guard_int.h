@@ -212,9 +212,7 @@ mw_status mwg_limit_reply(mw_verdict *v, mwg_limit l, int64_t limit,
 mw_status mwg_reply(mw_verdict *v, mw_verdict_kind kind, const char *code,
 		    const char *xcode, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
-/* The reply's second line, the same words in Japanese (UTF-8). */
-mw_status mwg_reply_ja(mw_verdict *v, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+
 
 /* -- guard_notify.c --------------------------------------------------- */
 

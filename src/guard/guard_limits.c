@@ -66,11 +66,12 @@ mw_status mwg_limit_reply(mw_verdict *v, mwg_limit l, int64_t limit,
 	    "%" PRId64 "); it lifts at %s",
 	    limit, mwg_limit_name(l), count, when);
 	return rc ? rc
-		  : mwg_reply_ja(v,
-				 "送信上限に達しました: %s %" PRId64
-				 " 件（送信済み %" PRId64 " 件）。%s に解除"
-				 "されます。",
-				 ja[l], limit, count, when);
+		  : mw_verdict_reply_local(v,
+					   "送信上限に達しました: %s %" PRId64
+					   " 件（送信済み %" PRId64
+					   " 件）。%s に解除"
+					   "されます。",
+					   ja[l], limit, count, when);
 }
 
 static const char *action_name(mw_cfg_limit_action a)

@@ -25,63 +25,14 @@
 #include "guard/guard_int.h"
 #include "lib/log.h"
 
-/* Room for the text in "CODE XCODE TEXT" within the encoder's 510, after
- * it doubles each '%'. */
-#define REPLY_TEXT_ROOM 490
-
 mw_status mwg_reply(mw_verdict *v, mw_verdict_kind kind, const char *code,
 		    const char *xcode, const char *reason, const char *fmt, ...)
 {
-	char raw[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof raw, fmt, ap);
+	mw_status rc = mw_verdict_vreply(v, kind, code, xcode, reason, fmt, ap);
 	va_end(ap);
-	char text[REPLY_TEXT_ROOM + 1];
-	size_t n = 0, cost = 0;
-	for (const unsigned char *p = (const unsigned char *)raw; *p; p++) {
-		size_t c = *p == '%' ? 2 : 1;
-		if (cost + c > REPLY_TEXT_ROOM)
-			break;
-		text[n++] = *p >= 0x20 && *p < 0x7f ? (char)*p : '?';
-		cost += c;
-	}
-	text[n] = '\0';
-	v->kind = kind;
-	snprintf(v->code, sizeof v->code, "%s", code);
-	snprintf(v->xcode, sizeof v->xcode, "%s", xcode);
-	v->reason = reason;
-	v->text = mw_arena_strdup(&v->arena, text);
-	return v->text ? MW_OK : MW_ENOMEM;
-}
-
-/* The same words in Japanese, as the reply's second line (verdict.h):
- * cut on a character boundary to what one reply line holds; a control
- * character (none of ours has one) drops the line. */
-mw_status mwg_reply_ja(mw_verdict *v, const char *fmt, ...)
-{
-	char raw[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(raw, sizeof raw, fmt, ap);
-	va_end(ap);
-	size_t n = 0, cost = 0;
-	for (const unsigned char *p = (const unsigned char *)raw; p[n];) {
-		size_t len = p[n] < 0x80   ? 1
-			     : p[n] < 0xe0 ? 2
-			     : p[n] < 0xf0 ? 3
-					   : 4;
-		size_t c = len + (p[n] == '%');
-		if (p[n] < 0x20 || p[n] == 0x7f)
-			return MW_OK;
-		if (cost + c > REPLY_TEXT_ROOM)
-			break;
-		n += len;
-		cost += c;
-	}
-	raw[n] = '\0';
-	v->text_local = n ? mw_arena_strdup(&v->arena, raw) : NULL;
-	return MW_OK;
+	return rc;
 }
 
 static bool applies(const mw_msg_facts *f)
@@ -106,19 +57,21 @@ static mw_status suspended_reply(mw_verdict *v, const mwg_state *s)
 			      "(%.120s). Contact your administrator.",
 			      s->suspended_reason);
 		return rc ? rc
-			  : mwg_reply_ja(v, "このアカウントからの送信は停止"
-					    "されています。管理者に連絡して"
-					    "ください。");
+			  : mw_verdict_reply_local(
+				v, "このアカウントからの送信は停止"
+				   "されています。管理者に連絡して"
+				   "ください。");
 	}
 	rc = mwg_reply(v, MW_VERDICT_REJECT, "550", "5.7.1", "suspended",
 		       "Sending from this account is suspended: its password "
 		       "is suspected stolen. Change the password on every "
 		       "device, then ask your administrator to unlock it.");
 	return rc ? rc
-		  : mwg_reply_ja(v, "パスワード盗用の疑いがあるため、このアカ"
-				    "ウントからの送信を停止しました。すべての"
-				    "端末でパスワードを変更し、管理者に解除を"
-				    "依頼してください。");
+		  : mw_verdict_reply_local(
+			v, "パスワード盗用の疑いがあるため、このアカ"
+			   "ウントからの送信を停止しました。すべての"
+			   "端末でパスワードを変更し、管理者に解除を"
+			   "依頼してください。");
 }
 
 static bool fenced_off(mw_guard *g, const mwg_state *s, const mw_msg_facts *f,
@@ -196,11 +149,12 @@ mw_status mw_guard_mail(mw_guard *g, const mw_msg_facts *f, mw_verdict *v)
 		    "was reached; it lifts at %s",
 		    when);
 		return rc ? rc
-			  : mwg_reply_ja(v,
-					 "送信上限に達したため、このアカウン"
-					 "トからの送信を止めています。%s に"
-					 "解除されます。",
-					 when);
+			  : mw_verdict_reply_local(
+				v,
+				"送信上限に達したため、このアカウン"
+				"トからの送信を止めています。%s に"
+				"解除されます。",
+				when);
 	}
 	mw_guard_place p;
 	if (fenced_off(g, &s, f, &p)) {
@@ -210,12 +164,12 @@ mw_status mw_guard_mail(mw_guard *g, const mw_msg_facts *f, mw_verdict *v)
 		    "account: its country fence allows only %s",
 		    p.country[0] ? p.country : "an unknown country", s.fence);
 		return rc ? rc
-			  : mwg_reply_ja(v,
-					 "このアカウントは国の制限により %s "
-					 "からの送信だけが許されています（%s "
-					 "からの送信は拒否しました）。",
-					 s.fence,
-					 p.country[0] ? p.country : "不明な国");
+			  : mw_verdict_reply_local(
+				v,
+				"このアカウントは国の制限により %s "
+				"からの送信だけが許されています（%s "
+				"からの送信は拒否しました）。",
+				s.fence, p.country[0] ? p.country : "不明な国");
 	}
 	bool failed = false;
 	if (over_limit(g, acct, &s, MWG_LIMIT_MSGS_HOUR, 1, f->now, true, v,

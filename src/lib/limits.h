@@ -364,6 +364,11 @@
  * twice (deleted tagged, added untagged), with room for the rest. */
 #define MW_SHIELD_VERDICT_MEMORY ((size_t)2 * 1024 * 1024)
 
+/* Bytes of a verdict's reply text: "CODE XCODE TEXT" must fit the milter
+ * encoder's 510-byte line (RFC 5321's 512 less CRLF) after it doubles
+ * each '%'; 3 + 1 + up to 9 + 1 leaves 496, and 490 keeps a margin. */
+#define MW_VERDICT_REPLY_ROOM 490
+
 /* Length of an address quoted in an SMTP reply text. The reply line must
  * fit in 512 octets (RFC 5321 4.5.3.1.5) with its code and our words; a
  * longer address is cut, the log line keeps it whole. */

@@ -126,36 +126,14 @@ const char *mws_reporter(const mw_msg_facts *f, char buf[MW_IP_TEXT_MAX])
 
 /* -- replies ---------------------------------------------------------- */
 
-/* Room for the text in "CODE XCODE TEXT" within the encoder's 510, after
- * it doubles each '%'. */
-#define REPLY_TEXT_ROOM 490
-
 mw_status mws_reply(mw_verdict *v, mw_verdict_kind kind, const char *code,
 		    const char *xcode, const char *reason, const char *fmt, ...)
 {
-	char raw[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof raw, fmt, ap);
+	mw_status rc = mw_verdict_vreply(v, kind, code, xcode, reason, fmt, ap);
 	va_end(ap);
-
-	char text[REPLY_TEXT_ROOM + 1];
-	size_t n = 0, cost = 0;
-	for (const unsigned char *p = (const unsigned char *)raw; *p; p++) {
-		size_t c = *p == '%' ? 2 : 1;
-		if (cost + c > REPLY_TEXT_ROOM)
-			break;
-		text[n++] = *p >= 0x20 && *p < 0x7f ? (char)*p : '?';
-		cost += c;
-	}
-	text[n] = '\0';
-
-	v->kind = kind;
-	snprintf(v->code, sizeof v->code, "%s", code ? code : "");
-	snprintf(v->xcode, sizeof v->xcode, "%s", xcode ? xcode : "");
-	v->reason = reason;
-	v->text = mw_arena_strdup(&v->arena, text);
-	return v->text ? MW_OK : MW_ENOMEM;
+	return rc;
 }
 
 const char *mws_reply_addr(mw_verdict *v, const char *address)
