@@ -28,6 +28,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "mail/charset.h"
+
 struct mw_geo {
 	bool has_country;
 	bool has_asn;
@@ -218,40 +220,6 @@ static uint32_t take_asn(const MMDB_entry_data_s *d)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n), 0 when it is not one
- * (overlong forms, surrogates and code points past U+10FFFF included). */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		len = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		len = 4;
-	else
-		return 0;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return len;
-}
-
 /* C0 controls, DEL, and C1 controls (U+0080..U+009F, "\xC2\x80".."\xC2\x9F"):
  * anything a terminal, a log reader or a header might act on. */
 static bool is_control(const unsigned char *s, size_t len)
@@ -271,7 +239,7 @@ static void take_org(const MMDB_entry_data_s *d, char *out)
 	size_t n = d->data_size, i = 0, o = 0;
 
 	while (i < n) {
-		size_t len = utf8_seq_len(s + i, n - i);
+		size_t len = mw_utf8_seq_len(s + i, n - i);
 		const char *src = (const char *)(s + i);
 		size_t out_len = len;
 

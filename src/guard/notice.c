@@ -80,22 +80,6 @@ static bool facts_ok(const mw_notice_facts *f)
 
 /* -- headers ---------------------------------------------------------- */
 
-static mw_status put_date(mw_buf *out, time_t now)
-{
-	static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed",
-					 "Thu", "Fri", "Sat"};
-	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr",
-					  "May", "Jun", "Jul", "Aug",
-					  "Sep", "Oct", "Nov", "Dec"};
-	struct tm tm;
-	if (!gmtime_r(&now, &tm) || tm.tm_year + 1900 > 9999)
-		return MW_EINVAL;
-	return mw_buf_printf(
-	    out, "Date: %s, %d %s %04d %02d:%02d:%02d +0000\r\n",
-	    wd[tm.tm_wday % 7], tm.tm_mday, mon[tm.tm_mon % 12],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 /* A Message-ID given by the caller goes into a header as it is: no
  * blanks, no brackets, no control characters, one '@', of a sane size. */
 static bool msgid_ok(const char *id)
@@ -134,7 +118,7 @@ static mw_status put_headers(mw_buf *o, const mw_notice_facts *f)
 	if (rc == MW_OK)
 		rc = mw_digest_put_subject(o, subject);
 	if (rc == MW_OK)
-		rc = put_date(o, f->now);
+		rc = mw_digest_put_date(o, f->now);
 	if (rc == MW_OK)
 		rc = mw_buf_printf(o,
 				   "Message-ID: <%s>\r\n"

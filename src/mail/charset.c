@@ -39,9 +39,7 @@ static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
 
 /* -- UTF-8 ----------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p[0..n) (Unicode table 3-7: no
- * overlongs, no surrogates, nothing past U+10FFFF), or 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *p, size_t n)
+size_t mw_utf8_seq_len(const unsigned char *p, size_t n)
 {
 	unsigned char c = p[0];
 	unsigned char lo = 0x80, hi = 0xBF;
@@ -85,7 +83,7 @@ bool mw_utf8_valid(const char *in, size_t n)
 			i++;
 			continue;
 		}
-		size_t len = utf8_seq_len(p + i, n - i);
+		size_t len = mw_utf8_seq_len(p + i, n - i);
 		if (len == 0)
 			return false;
 		i += len;
@@ -109,7 +107,7 @@ mw_status mw_utf8_sanitize(const char *in, size_t n, mw_buf *out)
 			i++;
 			continue;
 		}
-		size_t len = utf8_seq_len(p + i, n - i);
+		size_t len = mw_utf8_seq_len(p + i, n - i);
 		if (len > 0) {
 			i += len;
 			continue;
@@ -120,7 +118,8 @@ mw_status mw_utf8_sanitize(const char *in, size_t n, mw_buf *out)
 		st = mw_buf_append_some(out, replacement, 3);
 		if (st != MW_OK)
 			return st;
-		while (i < n && p[i] >= 0x80 && utf8_seq_len(p + i, n - i) == 0)
+		while (i < n && p[i] >= 0x80 &&
+		       mw_utf8_seq_len(p + i, n - i) == 0)
 			i++;
 		good = i;
 	}
@@ -539,8 +538,8 @@ mw_status mw_charset_to_utf8(const char *charset, const char *in, size_t n,
 		return mw_utf8_sanitize(in, n, out);
 	if (al != NULL && al->kind == CS_ISO2022JP) {
 		const char *really = all_ascii(in, n)
-					     ? "ISO-2022-JP"
-					     : mw_charset_guess_japanese(in, n);
+					 ? "ISO-2022-JP"
+					 : mw_charset_guess_japanese(in, n);
 		if (really == NULL)
 			return mw_utf8_sanitize(in, n, out);
 		if (strcmp(really, "ISO-2022-JP") != 0)

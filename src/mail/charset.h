@@ -31,6 +31,10 @@ mw_status mw_utf8_sanitize(const char *in, size_t n, mw_buf *out);
 
 /* Is in[0..n) valid UTF-8? */
 bool mw_utf8_valid(const char *in, size_t n);
+/* Length of the valid UTF-8 sequence at p[0..n) (Unicode table 3-7: no
+ * overlongs, no surrogates, nothing past U+10FFFF), or 0 if invalid; n
+ * must be at least 1. */
+size_t mw_utf8_seq_len(const unsigned char *p, size_t n);
 
 /* Which Japanese encoding raw bytes are in: "ISO-2022-JP" when they hold
  * escape sequences, NULL when they are ASCII or valid UTF-8, else

@@ -99,7 +99,7 @@ static void fmt_time(time_t t, int offset, const char *zone, char *out,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, zone);
 }
 
-static mw_status put_date(mw_buf *out, time_t now)
+mw_status mw_digest_put_date(mw_buf *out, time_t now)
 {
 	static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed",
 					 "Thu", "Fri", "Sat"};
@@ -107,7 +107,8 @@ static mw_status put_date(mw_buf *out, time_t now)
 					  "May", "Jun", "Jul", "Aug",
 					  "Sep", "Oct", "Nov", "Dec"};
 	struct tm tm;
-	gmtime_r(&now, &tm);
+	if (!gmtime_r(&now, &tm) || tm.tm_year + 1900 > 9999)
+		return MW_EINVAL;
 	return mw_buf_printf(
 	    out, "Date: %s, %d %s %04d %02d:%02d:%02d +0000\r\n",
 	    wd[tm.tm_wday % 7], tm.tm_mday, mon[tm.tm_mon % 12],
@@ -257,7 +258,7 @@ static mw_status put_headers(mw_buf *o, const mw_digest *d)
 	if (rc == MW_OK)
 		rc = mw_digest_put_subject(o, subject);
 	if (rc == MW_OK)
-		rc = put_date(o, d->now);
+		rc = mw_digest_put_date(o, d->now);
 	if (rc == MW_OK)
 		rc = mw_buf_printf(o,
 				   "Message-ID: <%s>\r\n"

@@ -54,5 +54,8 @@ mw_status mw_digest_message_id(const char *host, char *out, size_t outsz);
  * characters, each holding whole UTF-8 characters, folded with CRLF SP;
  * ends with CRLF. */
 mw_status mw_digest_put_subject(mw_buf *out, const char *utf8);
+/* Append "Date: " and now in RFC 5322 form, UTC, and CRLF; MW_EINVAL
+ * for a time past the year 9999. */
+mw_status mw_digest_put_date(mw_buf *out, time_t now);
 
 #endif
