@@ -560,10 +560,13 @@ static void note_hold(mw_session *s)
 	    cfg && cfg->milter_failure_action == MW_CFG_FAIL_TEMPFAIL;
 }
 
-/* An accepted message is answered only once what the shield wrote for it
- * (its sent-log entry above all) is durable: *hold asks the daemon to
- * wait for the store's commit. A refusal is not held: nothing the store
- * has of a refused message is needed to keep the MTA's promise. */
+/* An accepted outbound message is answered only once what the shield
+ * wrote for it (its sent-log entry above all) is durable: *hold asks the
+ * daemon to wait for the store's commit, so that a bounce of a message
+ * the MTA took is always provable. Nothing else is held: a refusal needs
+ * nothing from the store, and what an inbound message leaves (counters,
+ * events) is durable within the writer's second like all other state, so
+ * the MX path does not wait for a disk. */
 static mw_status on_eom(mw_session *s, const mw_milter_cmd *cmd, mw_buf *out,
 			bool *hold)
 {
@@ -581,8 +584,8 @@ static mw_status on_eom(mw_session *s, const mw_milter_cmd *cmd, mw_buf *out,
 	ask_eom(s, &f, &v);
 	mw_status st = session_put_eom_verdict(s, &v, out);
 	session_log_message(s, &v);
-	*hold = s->policy->shield && v.kind != MW_VERDICT_REJECT &&
-		v.kind != MW_VERDICT_TEMPFAIL;
+	*hold = s->policy->shield && s->outbound &&
+		v.kind != MW_VERDICT_REJECT && v.kind != MW_VERDICT_TEMPFAIL;
 	if (*hold)
 		note_hold(s);
 	mw_verdict_free(&v);

@@ -922,6 +922,26 @@ static void test_accepted_message_is_held_for_the_store(void **state)
 	h_free(h);
 }
 
+/* An inbound message leaves no sent-log entry: its answer goes at once. */
+static void test_accepted_inbound_message_is_not_held(void **state)
+{
+	(void)state;
+	harness *h = h_new();
+	h_shield(h, "batv_mode = enforce\n");
+	h_negotiate(h);
+	h_connect_inet(h, "", "198.51.100.7");
+	h_mail(h, "<newsletter@example.net>");
+	h_rcpt(h, "<alice@example.jp>");
+	h_header(h, "Message-ID", "<in.1@example.net>");
+	h_clear(h);
+	SEND(h, MW_SMFIC_BODYEOB, "");
+	assert_int_equal(h->last, MW_SESSION_OK);
+	reply r[4];
+	assert_int_equal(h_replies(h, r, 4), 1);
+	assert_int_equal(r[0].code, MW_SMFIR_CONTINUE); /* no objection */
+	h_free(h);
+}
+
 static void test_hold_expired_with_tempfail_answers_tempfail(void **state)
 {
 	(void)state;
@@ -1021,6 +1041,7 @@ int main(void)
 	    cmocka_unit_test(test_content_stops_at_bounce_body_max),
 	    cmocka_unit_test(test_outbound_mail_is_not_buffered),
 	    cmocka_unit_test(test_accepted_message_is_held_for_the_store),
+	    cmocka_unit_test(test_accepted_inbound_message_is_not_held),
 	    cmocka_unit_test(test_hold_expired_with_tempfail_answers_tempfail),
 	    cmocka_unit_test(test_hold_expired_with_accept_keeps_the_answer),
 	};
