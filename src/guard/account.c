@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "daemon/config.h"
+#include "guard/guard_int.h"
 #include "lib/date.h"
 #include "lib/log.h"
 #include "store/store.h"
@@ -21,9 +22,6 @@ static const char *const SUSPENSION[] = {
     "suspended",       "suspended_at",	   "suspended_by",
     "suspended_score", "suspended_pwhash", "blocked_until",
 };
-
-static const char *const LIMITS[] = {"msgs_per_hour", "rcpts_per_hour",
-				     "rcpts_per_day"};
 
 static mw_status key_of(acct_key k, const char *acct, const char *metric)
 {
@@ -140,13 +138,13 @@ mw_status mw_account_unfence(mw_store *st, const char *acct, const char *who,
 mw_status mw_account_limit(mw_store *st, const char *acct, const char *name,
 			   int64_t value, const char *who, time_t now)
 {
-	bool known = false;
-	for (size_t i = 0; i < sizeof LIMITS / sizeof LIMITS[0]; i++)
-		known |= strcmp(name, LIMITS[i]) == 0;
-	if (!known || value == 0 || value < -1 || value > 10000000)
+	const char *setting = NULL;
+	for (int l = 0; l < MWG_LIMITS; l++)
+		if (strcmp(name, mwg_limits[l].id) == 0)
+			setting = mwg_limits[l].setting;
+	if (!setting || value == 0 || value < -1 || value > 10000000)
 		return MW_EINVAL;
-	char setting[64], v[32];
-	snprintf(setting, sizeof setting, "limit.%s", name);
+	char v[32];
 	snprintf(v, sizeof v, "%" PRId64, value);
 	acct_key k;
 	mw_status rc = key_of(k, acct, NULL);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "daemon/config.h"
+#include "guard/guard_int.h"
 #include "guard/account.h"
 #include "lib/date.h"
 #include "store/store.h"
@@ -81,24 +82,18 @@ static json_t *status_object(const mw_config *cfg, mw_store *st,
 		json_object_set_new(o, "status", json_string("active"));
 	}
 	json_t *lim = json_object();
-	json_object_set_new(
-	    lim, "msgs_per_hour",
-	    json_pack("{s:I, s:I}", "limit",
-		      (json_int_t)limit_of(l, "limit.msgs_per_hour",
-					   cfg->send_limit_messages_hour),
-		      "count", (json_int_t)sum(st, acct, "msgs", 3600, now)));
-	json_object_set_new(
-	    lim, "rcpts_per_hour",
-	    json_pack("{s:I, s:I}", "limit",
-		      (json_int_t)limit_of(l, "limit.rcpts_per_hour",
-					   cfg->send_limit_recipients_hour),
-		      "count", (json_int_t)sum(st, acct, "rcpts", 3600, now)));
-	json_object_set_new(
-	    lim, "rcpts_per_day",
-	    json_pack("{s:I, s:I}", "limit",
-		      (json_int_t)limit_of(l, "limit.rcpts_per_day",
-					   cfg->send_limit_recipients_day),
-		      "count", (json_int_t)sum(st, acct, "rcpts", 86400, now)));
+	for (int i = 0; i < MWG_LIMITS; i++) {
+		const mwg_limit_info *li = &mwg_limits[i];
+		json_object_set_new(
+		    lim, li->id,
+		    json_pack("{s:I, s:I}", "limit",
+			      (json_int_t)limit_of(
+				  l, li->setting,
+				  mwg_limit_default(cfg, (mwg_limit)i)),
+			      "count",
+			      (json_int_t)sum(st, acct, li->metric, li->window,
+					      now)));
+	}
 	json_object_set_new(o, "limits", lim);
 	const char *fence = setting(l, "fence", NULL);
 	json_object_set_new(o, "fence",
@@ -181,15 +176,13 @@ static void print_status(FILE *out, json_t *o)
 			json_string_value(json_object_get(o, "until")));
 	else
 		fprintf(out, "status:    active\n");
-	const char *names[] = {"msgs_per_hour", "rcpts_per_hour",
-			       "rcpts_per_day"};
-	for (size_t i = 0; i < 3; i++) {
-		json_t *x =
-		    json_object_get(json_object_get(o, "limits"), names[i]);
+	for (int i = 0; i < MWG_LIMITS; i++) {
+		json_t *x = json_object_get(json_object_get(o, "limits"),
+					    mwg_limits[i].id);
 		fprintf(out,
 			"limit:     %-15s %" JSON_INTEGER_FORMAT
 			" (now %" JSON_INTEGER_FORMAT ")\n",
-			names[i],
+			mwg_limits[i].id,
 			json_integer_value(json_object_get(x, "limit")),
 			json_integer_value(json_object_get(x, "count")));
 	}

@@ -136,27 +136,27 @@ static void copy(char *dst, size_t dstsz, const char *src)
 	snprintf(dst, dstsz, "%s", src);
 }
 
-const char *mwg_limit_setting(mwg_limit l)
-{
-	switch (l) {
-	case MWG_LIMIT_MSGS_HOUR:
-		return MWG_S_LIMIT_MSGS_HOUR;
-	case MWG_LIMIT_RCPTS_HOUR:
-		return MWG_S_LIMIT_RCPTS_HOUR;
-	default:
-		return MWG_S_LIMIT_RCPTS_DAY;
-	}
-}
+const mwg_limit_info mwg_limits[MWG_LIMITS] = {
+    [MWG_LIMIT_MSGS_HOUR] = {"msgs_per_hour", "limit.msgs_per_hour",
+			     "messages per hour", "1時間あたりのメッセージ数",
+			     "msgs", MWG_HOUR},
+    [MWG_LIMIT_RCPTS_HOUR] = {"rcpts_per_hour", "limit.rcpts_per_hour",
+			      "recipients per hour", "1時間あたりの宛先数",
+			      "rcpts", MWG_HOUR},
+    [MWG_LIMIT_RCPTS_DAY] = {"rcpts_per_day", "limit.rcpts_per_day",
+			     "recipients per day", "1日あたりの宛先数", "rcpts",
+			     MWG_DAY},
+};
 
-const char *mwg_limit_name(mwg_limit l)
+int64_t mwg_limit_default(const mw_config *cfg, mwg_limit l)
 {
 	switch (l) {
 	case MWG_LIMIT_MSGS_HOUR:
-		return "messages per hour";
+		return cfg->send_limit_messages_hour;
 	case MWG_LIMIT_RCPTS_HOUR:
-		return "recipients per hour";
+		return cfg->send_limit_recipients_hour;
 	default:
-		return "recipients per day";
+		return cfg->send_limit_recipients_day;
 	}
 }
 
@@ -209,7 +209,7 @@ static void state_take(mwg_state *s, const char *name, const char *value,
 		score_login_take(s, value);
 	} else {
 		for (int l = 0; l < MWG_LIMITS; l++) {
-			if (strcmp(name, mwg_limit_setting(l)) != 0)
+			if (strcmp(name, mwg_limits[l].setting) != 0)
 				continue;
 			long long v = strtoll(value, NULL, 10);
 			if (v > 0) {
@@ -223,9 +223,8 @@ static void state_take(mwg_state *s, const char *name, const char *value,
 mw_status mwg_state_read(mw_guard *g, const char *acct, mwg_state *s)
 {
 	memset(s, 0, sizeof *s);
-	s->limit[MWG_LIMIT_MSGS_HOUR] = g->cfg->send_limit_messages_hour;
-	s->limit[MWG_LIMIT_RCPTS_HOUR] = g->cfg->send_limit_recipients_hour;
-	s->limit[MWG_LIMIT_RCPTS_DAY] = g->cfg->send_limit_recipients_day;
+	for (int l = 0; l < MWG_LIMITS; l++)
+		s->limit[l] = mwg_limit_default(g->cfg, (mwg_limit)l);
 	mwg_key k;
 	if (!mwg_key_of(k, "acct", acct, NULL))
 		return MW_EINVAL;

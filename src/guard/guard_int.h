@@ -65,9 +65,6 @@
 #define MWG_S_UNLOCK_NOTICE "unlock_notice"
 #define MWG_S_SCORE_LOGIN "score_login"
 #define MWG_S_OWN_BOUNCE_AT "own_bounce_alert" /* the shield's */
-#define MWG_S_LIMIT_MSGS_HOUR "limit.msgs_per_hour"
-#define MWG_S_LIMIT_RCPTS_HOUR "limit.rcpts_per_hour"
-#define MWG_S_LIMIT_RCPTS_DAY "limit.rcpts_per_day"
 
 /* Who suspends. */
 #define MWG_BY_GUARD "mailwarden"
@@ -142,9 +139,18 @@ void mwg_utc(time_t t, char out[32]);
  * consumed. */
 void mwg_append_json(mw_guard *g, const char *acct, const char *metric,
 		     time_t t, void *obj);
-/* The limit's name as a reply and a notice say it. */
-const char *mwg_limit_name(mwg_limit l);
-const char *mwg_limit_setting(mwg_limit l);
+/* Everything about one send limit, in one place (guard.c). */
+typedef struct mwg_limit_info {
+	const char *id;	     /* "msgs_per_hour": `account limit`'s NAME */
+	const char *setting; /* "limit.msgs_per_hour": its override */
+	const char *name;    /* "messages per hour": replies, notices */
+	const char *name_ja; /* the same in Japanese */
+	const char *metric;  /* the counter under acct:<a>/ */
+	time_t window;	     /* the counter's window */
+} mwg_limit_info;
+extern const mwg_limit_info mwg_limits[MWG_LIMITS];
+/* The configured default of limit l. */
+int64_t mwg_limit_default(const struct mw_config *cfg, mwg_limit l);
 
 /* -- guard_cache.c ---------------------------------------------------- */
 
@@ -212,7 +218,6 @@ mw_status mwg_limit_reply(mw_verdict *v, mwg_limit l, int64_t limit,
 mw_status mwg_reply(mw_verdict *v, mw_verdict_kind kind, const char *code,
 		    const char *xcode, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
-
 
 /* -- guard_notify.c --------------------------------------------------- */
 

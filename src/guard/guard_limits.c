@@ -55,23 +55,18 @@ mw_status mwg_limit_reply(mw_verdict *v, mwg_limit l, int64_t limit,
 {
 	char when[32];
 	mwg_utc(lifts, when);
-	static const char *const ja[] = {
-	    [MWG_LIMIT_MSGS_HOUR] = "1時間あたりのメッセージ数",
-	    [MWG_LIMIT_RCPTS_HOUR] = "1時間あたりの宛先数",
-	    [MWG_LIMIT_RCPTS_DAY] = "1日あたりの宛先数",
-	};
 	mw_status rc = mwg_reply(
 	    v, MW_VERDICT_TEMPFAIL, "451", "4.7.1", "send limit",
 	    "Send limit reached: %" PRId64 " %s (this account has sent "
 	    "%" PRId64 "); it lifts at %s",
-	    limit, mwg_limit_name(l), count, when);
+	    limit, mwg_limits[l].name, count, when);
 	return rc ? rc
-		  : mw_verdict_reply_local(v,
-					   "送信上限に達しました: %s %" PRId64
-					   " 件（送信済み %" PRId64
-					   " 件）。%s に解除"
-					   "されます。",
-					   ja[l], limit, count, when);
+		  : mw_verdict_reply_local(
+			v,
+			"送信上限に達しました: %s %" PRId64
+			" 件（送信済み %" PRId64 " 件）。%s に解除"
+			"されます。",
+			mwg_limits[l].name_ja, limit, count, when);
 }
 
 static const char *action_name(mw_cfg_limit_action a)
@@ -95,8 +90,7 @@ static bool first_of_crossing(mw_guard *g, const char *acct, mwg_limit l,
 	char name[64];
 	if (!mwg_key_of(k, "acct", acct, NULL))
 		return false;
-	snprintf(name, sizeof name, "limit_hit.%s",
-		 mwg_limit_setting(l) + strlen("limit."));
+	snprintf(name, sizeof name, "limit_hit.%s", mwg_limits[l].id);
 	mw_buf b;
 	mw_buf_init(&b, MW_STORE_VALUE_MAX);
 	bool found = false;
@@ -131,18 +125,18 @@ void mwg_limit_crossed(mw_guard *g, const char *acct, const mwg_state *s,
 	}
 	mwg_append_json(g, acct, "alerts", now,
 			json_pack("{s:s, s:s, s:I, s:I, s:I, s:s}", "type",
-				  "limit", "limit", mwg_limit_name(l), "value",
+				  "limit", "limit", mwg_limits[l].name, "value",
 				  (json_int_t)s->limit[l], "count",
 				  (json_int_t)count, "lifts", (json_int_t)lifts,
 				  "action", action_name(act)));
 	mw_info("guard: %s: send limit %" PRId64 " %s reached (%s)", acct,
-		s->limit[l], mwg_limit_name(l), action_name(act));
+		s->limit[l], mwg_limits[l].name, action_name(act));
 	pthread_mutex_unlock(&g->lock);
 	if (act == MW_CFG_LIMIT_BLOCK_UNTIL_ADMIN) {
 		char reason[160];
 		snprintf(reason, sizeof reason,
 			 "send limit: %" PRId64 " %s reached", s->limit[l],
-			 mwg_limit_name(l));
+			 mwg_limits[l].name);
 		mwg_suspend(g, acct, s, reason, NULL, now);
 	}
 	mwg_notice n;
@@ -150,7 +144,7 @@ void mwg_limit_crossed(mw_guard *g, const char *acct, const mwg_state *s,
 	n.kind = MW_NOTICE_LIMIT;
 	n.now = now;
 	snprintf(n.account, sizeof n.account, "%s", acct);
-	snprintf(n.limit_name, sizeof n.limit_name, "%s", mwg_limit_name(l));
+	snprintf(n.limit_name, sizeof n.limit_name, "%s", mwg_limits[l].name);
 	n.limit_value = s->limit[l];
 	n.limit_count = count;
 	n.limit_lifts = act == MW_CFG_LIMIT_BLOCK_UNTIL_ADMIN ? 0 : lifts;

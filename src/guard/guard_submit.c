@@ -90,15 +90,13 @@ static bool fenced_off(mw_guard *g, const mwg_state *s, const mw_msg_facts *f,
 static bool limit_sum(mw_guard *g, const char *acct, mwg_limit l, time_t now,
 		      bool fresh, mwg_key k, int64_t *sum)
 {
-	static const char *const metric[MWG_LIMITS] = {"msgs", "rcpts",
-						       "rcpts"};
-	static const time_t window[MWG_LIMITS] = {MWG_HOUR, MWG_HOUR, MWG_DAY};
 	mwg_count c = (mwg_count)l; /* the same order */
-	if (!mwg_key_of(k, "acct", acct, metric[l]))
+	if (!mwg_key_of(k, "acct", acct, mwg_limits[l].metric))
 		return false;
 	if (!fresh && mwg_count_get(g, acct, now, c, sum))
 		return true;
-	if (mw_store_counter_sum(g->st, k, window[l], now, sum) != MW_OK)
+	if (mw_store_counter_sum(g->st, k, mwg_limits[l].window, now, sum) !=
+	    MW_OK)
 		return false;
 	mwg_count_put(g, acct, now, c, *sum);
 	return true;
@@ -111,7 +109,6 @@ static bool over_limit(mw_guard *g, const char *acct, const mwg_state *s,
 		       mwg_limit l, int64_t extra, time_t now, bool fresh,
 		       mw_verdict *v, bool *failed)
 {
-	static const time_t window[MWG_LIMITS] = {MWG_HOUR, MWG_HOUR, MWG_DAY};
 	mwg_key k;
 	int64_t sum = 0;
 	if (!limit_sum(g, acct, l, now, fresh, k, &sum)) {
@@ -124,7 +121,7 @@ static bool over_limit(mw_guard *g, const char *acct, const mwg_state *s,
 	 * transaction already holds; it lifts when one more would fit. */
 	int64_t count = sum + extra - 1;
 	int64_t below = s->limit[l] - extra + 1;
-	time_t lifts = mwg_limit_lifts(g, k, window[l], now, below);
+	time_t lifts = mwg_limit_lifts(g, k, mwg_limits[l].window, now, below);
 	mwg_limit_reply(v, l, s->limit[l], count, lifts);
 	mwg_limit_crossed(g, acct, s, l, count, lifts, now);
 	return true;
